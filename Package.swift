@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Colony",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "LMDB", targets: ["LMDB"]),
+        .library(name: "ColonyStore", targets: ["ColonyStore"]),
+        .library(name: "ColonyContext", targets: ["ColonyContext"]),
+        .executable(name: "colony", targets: ["colony"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(name: "ColonyStore", dependencies: ["LMDB"]),
+        .target(name: "ColonyContext", dependencies: ["ColonyStore"]),
+        .executableTarget(
+            name: "colony",
+            dependencies: [
+                "ColonyStore",
+                "ColonyContext",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "colony-crash-writer",
+            dependencies: ["ColonyStore", "ColonyContext"],
+            path: "Tests/Support/CrashWriter"
+        ),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "ColonyStoreTests", dependencies: ["ColonyStore", "ColonyContext"]),
+        .testTarget(name: "ColonyContextTests", dependencies: ["ColonyContext"]),
+    ]
+)

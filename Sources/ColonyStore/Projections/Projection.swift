@@ -1,0 +1,124 @@
+import LMDB
+
+/// A materialized view kept up to date with the log.
+///
+/// The store calls `apply(_:to:)` inside the same write transaction that
+/// appends the events, so a reader never sees an event without its effect on
+/// the view, and a crash never leaves them apart. Everything a projection
+/// writes goes through the `ViewWriter` it is given.
+///
+/// Rules a projection must keep:
+/// - **Deterministic.** The view bytes must depend only on the events, not on
+///   how they were split into batches, the clock, or randomness: a rebuild
+///   from the log must give exactly the bytes the live updates gave.
+/// - **O(1) per event** in the size of the log.
+/// - **No state outside the transaction.** A transaction may run twice (when
+///   the map grows), so caches live in local variables of `apply`.
+///
+/// Bump `version` whenever the view's meaning or encoding changes: the store
+/// then rebuilds the view from the log when it opens.
+///
+/// ```swift
+/// struct CountByKind: Projection {
+///     let name = "count-by-kind"
+///     let version: UInt32 = 1
+///     func apply(_ events: [RecordedEvent], to view: ViewWriter) throws {
+///         for e in events {
+///             let key = Array(e.kindBytes)
+///             let n = try view.get(key).map { $0.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } } ?? 0
+///             try view.put(key, withUnsafeBytes(of: n + 1) { Array($0) })
+///         }
+///     }
+/// }
+/// let store = try ColonyStore.open(at: path, projections: [CountByKind()])
+/// ```
+public protocol Projection: Sendable {
+    /// Unique within a store; names the view's databases (`view:<name>`).
+    var name: String { get }
+    /// The view's format; changing it rebuilds the view from the log.
+    var version: UInt32 { get }
+    /// Extra tables the projection keeps beside its main one (`view:<name>/<table>`).
+    var tables: [String] { get }
+    /// Applies committed events, in log order, inside the write transaction.
+    func apply(_ events: [RecordedEvent], to view: ViewWriter) throws
+}
+
+extension Projection {
+    public var tables: [String] { [] }
+}
+
+/// A projection's write access to its own tables during `Projection.apply`.
+public struct ViewWriter {
+    let txn: WriteTransaction
+    let main: Database
+    let extra: [String: Database]
+
+    /// The value under `key` in the main table (or `table`), copied.
+    public func get(_ key: [UInt8], table: String? = nil) throws -> [UInt8]? {
+        try txn.getBytes(database(table), key: key)
+    }
+
+    /// Runs `body` with the stored bytes under `key`, without copying.
+    public func withValue<T>(_ key: [UInt8], table: String? = nil, _ body: (UnsafeRawBufferPointer?) throws -> T) throws -> T {
+        try body(txn.get(database(table), key: key))
+    }
+
+    /// Stores `value` under `key`.
+    public func put(_ key: [UInt8], _ value: [UInt8], table: String? = nil) throws {
+        try txn.put(database(table), key: key, value: value)
+    }
+
+    /// Removes `key`.
+    public func delete(_ key: [UInt8], table: String? = nil) throws {
+        try txn.delete(database(table), key: key)
+    }
+
+    private func database(_ table: String?) throws -> Database {
+        guard let table else { return main }
+        guard let db = extra[table] else { throw StoreError.invalidArgument("projection has no table named \(table)") }
+        return db
+    }
+}
+
+/// Read access to a view, for `ColonyStore.withView(_:_:)`.
+public struct ViewReader {
+    @usableFromInline let txn: ReadTransaction
+    @usableFromInline let main: Database
+    @usableFromInline let extra: [String: Database]
+
+    init(txn: ReadTransaction, main: Database, extra: [String: Database]) {
+        self.txn = txn
+        self.main = main
+        self.extra = extra
+    }
+
+    /// Runs `body` with the stored bytes under `key`, without copying; the
+    /// buffer is valid only inside `body`.
+    @inlinable
+    public func withValue<T>(_ key: [UInt8], table: String? = nil, _ body: (UnsafeRawBufferPointer?) throws -> T) throws -> T {
+        try body(txn.get(database(table), key: key))
+    }
+
+    /// The value under `key`, copied.
+    public func get(_ key: [UInt8], table: String? = nil) throws -> [UInt8]? {
+        try txn.getBytes(database(table), key: key)
+    }
+
+    /// Calls `body` for each entry whose key starts with `prefix`, in key order, until it returns false.
+    public func scan(prefix: [UInt8], table: String? = nil, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try txn.withCursor(database(table)) { cursor in
+            var entry = try cursor.seek(atOrAfter: prefix)
+            while let e = entry, e.key.starts(with: prefix) {
+                if try !body(e.key, e.value) { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+
+    @usableFromInline
+    func database(_ table: String?) throws -> Database {
+        guard let table else { return main }
+        guard let db = extra[table] else { throw StoreError.invalidArgument("view has no table named \(table)") }
+        return db
+    }
+}

@@ -1,0 +1,136 @@
+import LMDB
+
+/// The projections registered with a store, their tables and checkpoints.
+///
+/// Each projection's checkpoint (the last position applied, and the projection
+/// version that applied it) is written in the same transaction as its view
+/// changes. A projection that is behind the log (a new projection, a changed
+/// version, another process that appended without it, an interrupted rebuild)
+/// catches up from its checkpoint in bounded chunks, each its own
+/// transaction, so catching up resumes wherever it was stopped.
+final class ProjectionSet: Sendable {
+    struct Entry: Sendable {
+        let projection: any Projection
+        let main: Database
+        let extra: [String: Database]
+        var name: String { projection.name }
+    }
+
+    struct Checkpoint: Equatable, Sendable {
+        var position: UInt64
+        var version: UInt32
+    }
+
+    let entries: [Entry]
+    let log: EventLog
+
+    init(entries: [Entry], log: EventLog) {
+        self.entries = entries
+        self.log = log
+    }
+
+    /// Opens (creating) each projection's tables.
+    static func open(_ projections: [any Projection], env: Environment, log: EventLog) throws -> ProjectionSet {
+        var seen = Set<String>()
+        for p in projections {
+            guard !p.name.isEmpty, !p.name.contains("/"), p.name.utf8.count <= 100 else {
+                throw StoreError.invalidArgument("projection name \"\(p.name)\" must be 1-100 bytes without '/'")
+            }
+            guard seen.insert(p.name).inserted else { throw StoreError.invalidArgument("two projections are named \(p.name)") }
+        }
+        let open: (String) throws -> Database = { name in
+            try env.openDatabase(named: name, flags: env.options.readOnly ? [] : .create)
+        }
+        var entries: [Entry] = []
+        for p in projections {
+            var extra: [String: Database] = [:]
+            for t in p.tables { extra[t] = try open("view:\(p.name)/\(t)") }
+            entries.append(Entry(projection: p, main: try open("view:\(p.name)"), extra: extra))
+        }
+        return ProjectionSet(entries: entries, log: log)
+    }
+
+    func entry(named name: String) -> Entry? { entries.first { $0.name == name } }
+
+    func checkpoint(_ entry: Entry, _ txn: some TransactionReading) throws -> Checkpoint? {
+        guard let raw = try txn.get(log.layout.checkpoints, key: Array(entry.name.utf8)) else { return nil }
+        guard raw.count == 12 else {
+            throw StoreError.corruptView(view: "checkpoints", key: entry.name, reason: "value of \(raw.count) bytes")
+        }
+        return Checkpoint(position: Bytes.readUInt64LE(raw, at: 0), version: Bytes.readUInt32LE(raw, at: 8))
+    }
+
+    private func setCheckpoint(_ entry: Entry, _ cp: Checkpoint, _ txn: WriteTransaction) throws {
+        try txn.put(log.layout.checkpoints, key: Array(entry.name.utf8),
+                    value: Bytes.uint64LE(cp.position) + Bytes.uint32LE(cp.version))
+    }
+
+    /// Empties a projection's tables and sets its checkpoint to the start of the log.
+    func reset(_ entry: Entry, _ txn: WriteTransaction) throws {
+        try txn.clear(entry.main)
+        for db in entry.extra.values { try txn.clear(db) }
+        try setCheckpoint(entry, Checkpoint(position: 0, version: entry.projection.version), txn)
+    }
+
+    /// Brings every projection up to date with the events of this transaction.
+    ///
+    /// `headBefore` is the log's head before `newEvents` were appended. A
+    /// projection at `headBefore` applies `newEvents`; one further behind first
+    /// catches up by at most `catchUpBudget` events and applies the new events
+    /// only if that brought it level (otherwise a later transaction does).
+    /// Returns whether every projection is now at the head.
+    @discardableResult
+    func advance(_ txn: WriteTransaction, headBefore: UInt64, newEvents: [RecordedEvent], catchUpBudget: Int) throws -> Bool {
+        var allCurrent = true
+        for entry in entries {
+            var cp = try checkpoint(entry, txn) ?? Checkpoint(position: 0, version: entry.projection.version)
+            if cp.version != entry.projection.version {
+                try reset(entry, txn)
+                cp = Checkpoint(position: 0, version: entry.projection.version)
+            }
+            let writer = ViewWriter(txn: txn, main: entry.main, extra: entry.extra)
+            let start = cp
+            if cp.position < headBefore {
+                let target = min(headBefore, cp.position + UInt64(max(catchUpBudget, 1)))
+                var missed: [RecordedEvent] = []
+                missed.reserveCapacity(Int(target - cp.position))
+                try log.scan(from: cp.position + 1, direction: .forward, limit: Int(target - cp.position), txn) { e in
+                    missed.append(e)
+                    return true
+                }
+                guard missed.last?.position == target else {
+                    throw StoreError.corruptRecord(position: cp.position + UInt64(missed.count) + 1, reason: "missing from the log during catch-up")
+                }
+                try applyOrFail(entry, missed, writer)
+                cp.position = target
+            }
+            if cp.position == headBefore, let last = newEvents.last {
+                try applyOrFail(entry, newEvents, writer)
+                cp.position = last.position
+            }
+            if cp != start { try setCheckpoint(entry, cp, txn) }
+            if cp.position < (newEvents.last?.position ?? headBefore) { allCurrent = false }
+        }
+        return allCurrent
+    }
+
+    private func applyOrFail(_ entry: Entry, _ events: [RecordedEvent], _ writer: ViewWriter) throws {
+        do {
+            try entry.projection.apply(events, to: writer)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as LMDBError {
+            throw error  // map full and the like: the writer retries the transaction
+        } catch {
+            throw StoreError.projectionFailed(name: entry.name, reason: "\(error)")
+        }
+    }
+
+    /// The lag of each projection behind `head`.
+    func lags(_ txn: some TransactionReading, head: UInt64) throws -> [(name: String, version: UInt32, position: UInt64, stale: Bool)] {
+        try entries.map { e in
+            let cp = try checkpoint(e, txn)
+            return (e.name, e.projection.version, cp?.position ?? 0, cp == nil || cp!.version != e.projection.version)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// A 16-byte event identifier, unique per event across the store.
+///
+/// Appending an event whose id is already in the log returns the original
+/// position and writes nothing, which makes retries safe:
+///
+/// ```swift
+/// let id = EventID()                    // time-ordered (UUIDv7 layout)
+/// let same = EventID(string: id.description)
+/// ```
+public struct EventID: Hashable, Sendable, CustomStringConvertible, Comparable {
+    public var high: UInt64
+    public var low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// A new id in the UUIDv7 layout: 48 bits of milliseconds, then random bits.
+    public init() {
+        var rng = SystemRandomNumberGenerator()
+        let millis = UInt64(Date().timeIntervalSince1970 * 1000) & 0xFFFF_FFFF_FFFF
+        let randA = rng.next() & 0x0FFF
+        high = (millis << 16) | 0x7000 | randA
+        low = (rng.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+    }
+
+    /// Parses 32 hex digits, with or without UUID dashes. Returns `nil` otherwise.
+    public init?(string: String) {
+        var digits: [UInt8] = []
+        digits.reserveCapacity(32)
+        for b in string.utf8 where b != UInt8(ascii: "-") {
+            guard let v = EventID.hexValue(b) else { return nil }
+            digits.append(v)
+        }
+        guard digits.count == 32 else { return nil }
+        var h: UInt64 = 0, l: UInt64 = 0
+        for i in 0..<16 { h = h << 4 | UInt64(digits[i]) }
+        for i in 16..<32 { l = l << 4 | UInt64(digits[i]) }
+        high = h
+        low = l
+    }
+
+    /// Reads 16 big-endian bytes.
+    public init(bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count >= 16)
+        high = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        low = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+    }
+
+    /// The 16 big-endian bytes.
+    public var bytes: [UInt8] {
+        var out = [UInt8](repeating: 0, count: 16)
+        out.withUnsafeMutableBytes {
+            $0.storeBytes(of: high.bigEndian, toByteOffset: 0, as: UInt64.self)
+            $0.storeBytes(of: low.bigEndian, toByteOffset: 8, as: UInt64.self)
+        }
+        return out
+    }
+
+    /// Lower-case UUID text: `0190f1c2-…`.
+    public var description: String {
+        let hex = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        for i in 0..<32 {
+            if i == 8 || i == 12 || i == 16 || i == 20 { out.append(UInt8(ascii: "-")) }
+            let word = i < 16 ? high : low
+            let shift = UInt64(60 - 4 * (i % 16))
+            out.append(hex[Int((word >> shift) & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func < (a: EventID, b: EventID) -> Bool { (a.high, a.low) < (b.high, b.low) }
+
+    private static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

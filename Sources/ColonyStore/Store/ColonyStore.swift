@@ -1,0 +1,246 @@
+import Foundation
+import LMDB
+
+/// An event-sourced store: an append-only log in LMDB and the materialized
+/// views that projections keep from it, updated in the same transaction.
+///
+/// ```swift
+/// let store = try ColonyStore.open(at: "/var/lib/colony")
+/// let result = try await store.append(NewEvent(stream: "orders/42", kind: "created",
+///                                              payload: Array(#"{"total":12}"#.utf8)))
+/// let events = try store.read(from: 1, limit: 100)
+/// for try await e in store.subscribe(after: result.lastPosition) { ... }
+/// store.close()
+/// ```
+///
+/// One `ColonyStore` per store directory per process; several processes may
+/// open the same directory, and LMDB serialises their writes.
+public final class ColonyStore: Sendable {
+    /// The options the store was opened with.
+    public let options: StoreOptions
+    /// The store's directory.
+    public var path: String { env.path }
+
+    let env: Environment
+    let layout: StoreLayout
+    let log: EventLog
+    let projections: ProjectionSet
+    let writer: GroupCommitWriter?
+    let headWatcher: HeadWatcher
+    private let state = ClosedFlag()
+
+    /// Opens (creating if needed) the store in directory `path`.
+    ///
+    /// Views whose projection version changed, or that are behind the log, are
+    /// brought up to date before this returns.
+    public static func open(at path: String, options: StoreOptions = StoreOptions(),
+                            projections: [any Projection] = []) throws -> ColonyStore {
+        try ColonyStore(path: path, options: options, projections: projections)
+    }
+
+    private init(path: String, options: StoreOptions, projections: [any Projection]) throws {
+        guard !path.isEmpty else { throw StoreError.invalidArgument("the store path is empty") }
+        self.options = options
+        var envOptions = Environment.Options()
+        envOptions.mapSizeBytes = options.mapSizeBytes
+        envOptions.maxMapSizeBytes = max(options.maxMapSizeBytes, options.mapSizeBytes)
+        envOptions.maxDatabases = 16 + UInt32(projections.reduce(0) { $0 + 1 + $1.tables.count })
+        envOptions.readOnly = options.readOnly
+        envOptions.durability = options.durability == .durable ? .durable : .noSync
+        let env = try StoreError.wrap { try Environment(path: path, options: envOptions) }
+        do {
+            let layout = try StoreError.wrap { try StoreLayout.open(env) }
+            let log = EventLog(layout: layout)
+            let set = try StoreError.wrap { try ProjectionSet.open(projections, env: env, log: log) }
+            if !options.readOnly {
+                // Rebuild or catch up views before serving anything.
+                var current = false
+                while !current {
+                    current = try StoreError.wrap {
+                        try env.write { txn in
+                            try set.advance(txn, headBefore: try log.head(txn), newEvents: [],
+                                            catchUpBudget: options.writer.catchUpBudgetEvents)
+                        }
+                    }
+                }
+            }
+            let head = try StoreError.wrap { try env.read { try log.head($0) } }
+            self.env = env
+            self.layout = layout
+            self.log = log
+            self.projections = set
+            let watcher = HeadWatcher(head: head, pollIntervalMilliseconds: options.subscriptionPollIntervalMilliseconds) {
+                try? env.read { try log.head($0) }
+            }
+            self.headWatcher = watcher
+            self.writer = options.readOnly ? nil : GroupCommitWriter(
+                env: env, log: log, projections: set, options: options.writer,
+                durability: options.durability, onCommit: { watcher.advanced(to: $0) })
+        } catch {
+            env.close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    /// Whether `close()` was called.
+    public var isClosed: Bool { state.isSet }
+
+    /// Commits what is queued, stops the writer, ends subscriptions and closes the files.
+    public func close() {
+        guard state.set() else { return }
+        writer?.stop()
+        headWatcher.close()
+        env.close()
+    }
+
+    // MARK: Appending
+
+    /// Appends a batch of events atomically: all are committed or none.
+    ///
+    /// - `expectedVersion` is checked against the stream of the batch's last
+    ///   event (all events must share one stream unless it is `.any`).
+    /// - Events whose id is already in the log are not written again; their
+    ///   original positions are returned. A batch wholly made of such events
+    ///   succeeds without checking `expectedVersion` (it is a retry).
+    /// - Returns once the batch is committed with the store's durability.
+    ///
+    /// Throws `StoreError`: bad input (nothing queued), `wrongExpectedVersion`,
+    /// `eventIDConflict`, `overloaded` or `shed` (retryable), `closed`.
+    @discardableResult
+    public func append(_ events: [NewEvent], expectedVersion: ExpectedVersion = .any) async throws -> AppendResult {
+        guard let writer else { throw StoreError.invalidArgument("the store was opened read-only") }
+        guard !events.isEmpty else { throw StoreError.invalidArgument("an append needs at least one event") }
+        if isClosed { throw StoreError.closed }
+        for e in events { try EventValidation.check(e, options: options) }
+        if expectedVersion != .any, let first = events.first?.stream, events.contains(where: { $0.stream != first }) {
+            throw StoreError.invalidArgument("an expected version needs every event of the batch in one stream")
+        }
+        return try await writer.submit(events, expected: expectedVersion)
+    }
+
+    /// Appends one event. See `append(_:expectedVersion:)`.
+    @discardableResult
+    public func append(_ event: NewEvent, expectedVersion: ExpectedVersion = .any) async throws -> AppendResult {
+        try await append([event], expectedVersion: expectedVersion)
+    }
+
+    // MARK: Reading
+
+    /// The position of the last committed event; 0 when the log is empty.
+    public func headPosition() throws -> UInt64 {
+        try read { try log.head($0) }
+    }
+
+    /// The event at `position`, or `nil` if there is none.
+    public func event(at position: UInt64) throws -> RecordedEvent? {
+        try read { try log.event(at: position, $0) }
+    }
+
+    /// Up to `limit` events from `position` (inclusive) forward or backward by global position.
+    public func read(from position: UInt64, direction: ReadDirection = .forward, limit: Int = 1_000) throws -> [RecordedEvent] {
+        try read { txn in
+            var out: [RecordedEvent] = []
+            try log.scan(from: position, direction: direction, limit: limit, txn) { out.append($0); return true }
+            return out
+        }
+    }
+
+    /// Up to `limit` events of `stream` from `version` (inclusive), forward or backward.
+    public func readStream(_ stream: String, from version: UInt64 = 1, direction: ReadDirection = .forward,
+                           limit: Int = 1_000) throws -> [RecordedEvent] {
+        try read { txn in
+            guard let s = try log.stream(Array(stream.utf8), txn) else { return [] }
+            var out: [RecordedEvent] = []
+            var v = direction == .forward ? max(version, 1) : min(version, s.version)
+            while out.count < limit && v >= 1 && v <= s.version {
+                guard let p = try log.position(streamID: s.id, version: v, txn) else {
+                    throw StoreError.corruptView(view: "stream-positions", key: "\(stream)@\(v)", reason: "missing")
+                }
+                guard let e = try log.event(at: p, txn) else {
+                    throw StoreError.corruptView(view: "stream-positions", key: "\(stream)@\(v)", reason: "points at missing position \(p)")
+                }
+                out.append(e)
+                v = direction == .forward ? v + 1 : v - 1
+            }
+            return out
+        }
+    }
+
+    /// The version of the stream's last event, or `nil` if the stream has none.
+    public func streamVersion(_ stream: String) throws -> UInt64? {
+        try read { try log.stream(Array(stream.utf8), $0)?.version }
+    }
+
+    /// The position an event id was committed at, or `nil`.
+    public func position(of id: EventID) throws -> UInt64? {
+        try read { try log.position(of: id, $0) }
+    }
+
+    /// Committed events after `position`: the log's, then live ones. See `EventSubscription`.
+    public func subscribe(after position: UInt64 = 0) -> EventSubscription {
+        EventSubscription(store: self, after: position, chunk: 512)
+    }
+
+    // MARK: Views
+
+    /// Runs `body` with read access to a projection's view, in one read transaction.
+    ///
+    /// This is the O(1) read path: `withValue` hands out the stored bytes without copying.
+    public func withView<T>(_ name: String, _ body: (ViewReader) throws -> T) throws -> T {
+        guard let entry = projections.entry(named: name) else { throw StoreError.unknownView(name) }
+        return try read { txn in try body(ViewReader(txn: txn, main: entry.main, extra: entry.extra)) }
+    }
+
+    /// Rebuilds one view (or all, for `nil`) from the log, in chunks, each committed
+    /// with its checkpoint, so an interrupted rebuild resumes where it stopped.
+    /// Returns the number of events applied.
+    @discardableResult
+    public func rebuild(view name: String? = nil, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> UInt64 {
+        guard !options.readOnly else { throw StoreError.invalidArgument("the store was opened read-only") }
+        let targets = try name.map { n in
+            guard let e = projections.entry(named: n) else { throw StoreError.unknownView(n) }
+            return [e]
+        } ?? projections.entries
+        let subset = ProjectionSet(entries: targets, log: log)
+        try StoreError.wrap { try env.write { txn in for e in targets { try subset.reset(e, txn) } } }
+        var applied: UInt64 = 0
+        var current = false
+        while !current {
+            current = try StoreError.wrap {
+                try env.write { txn in
+                    let head = try log.head(txn)
+                    let before = try subset.checkpoint(targets[0], txn)?.position ?? 0
+                    let done = try subset.advance(txn, headBefore: head, newEvents: [], catchUpBudget: options.writer.catchUpBudgetEvents)
+                    let after = try subset.checkpoint(targets[0], txn)?.position ?? 0
+                    applied += after - before
+                    progress?(after, head)
+                    return done
+                }
+            }
+        }
+        return applied
+    }
+
+    // MARK: Internals
+
+    func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
+        if isClosed { throw StoreError.closed }
+        return try StoreError.wrap { try env.read(body) }
+    }
+}
+
+/// A flag set once, safely from any thread.
+final class ClosedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    /// Sets the flag; returns false if it was set already.
+    func set() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if value { return false }
+        value = true
+        return true
+    }
+}

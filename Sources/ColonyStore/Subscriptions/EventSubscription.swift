@@ -1,0 +1,45 @@
+/// Committed events from a position on: first those already in the log, then
+/// each new one as it is committed, by this process or any other on the store.
+///
+/// ```swift
+/// for try await event in store.subscribe(after: 0) {
+///     print(event.position, event.kind)
+/// }
+/// ```
+///
+/// Iteration ends when the task is cancelled or the store closes; it throws if
+/// a record cannot be read (`StoreError.corruptRecord`).
+public struct EventSubscription: AsyncSequence, Sendable {
+    public typealias Element = RecordedEvent
+
+    let store: ColonyStore
+    let after: UInt64
+    let chunk: Int
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(store: store, last: after, chunk: chunk)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let store: ColonyStore
+        var last: UInt64
+        let chunk: Int
+        var buffer: [RecordedEvent] = []
+        var index = 0
+
+        public mutating func next() async throws -> RecordedEvent? {
+            while true {
+                if index < buffer.count {
+                    let e = buffer[index]
+                    index += 1
+                    last = e.position
+                    return e
+                }
+                if Task.isCancelled || store.isClosed { return nil }
+                buffer = try store.read(from: last + 1, limit: chunk)
+                index = 0
+                if buffer.isEmpty { await store.headWatcher.wait(after: last) }
+            }
+        }
+    }
+}

@@ -1,0 +1,323 @@
+import Foundation
+import LMDB
+
+/// The one writer of a store in this process.
+///
+/// Appends wait in a bounded queue; a dedicated thread takes as many as fit
+/// in one batch (by events and bytes), appends them and updates every view in
+/// one LMDB write transaction, commits once (one fsync in durable mode), then
+/// answers every caller of the batch. While a commit is on disk the next batch
+/// forms, so batches grow with load and the fsync cost is shared.
+///
+/// One caller's failure (a version conflict, an id conflict) is that caller's
+/// alone: its events are checked before any is written, and the rest of the
+/// batch commits. If the transaction itself fails, each request is retried in
+/// a transaction of its own so only the culprit fails.
+final class GroupCommitWriter: @unchecked Sendable {
+    final class Request: @unchecked Sendable {  // mutable fields are guarded by the writer's lock
+        let events: [NewEvent]
+        let expected: ExpectedVersion
+        let sizeBytes: Int
+        let isLowPriority: Bool
+        var continuation: CheckedContinuation<AppendResult, Error>?
+        var waiting = false
+
+        init(events: [NewEvent], expected: ExpectedVersion) {
+            self.events = events
+            self.expected = expected
+            self.sizeBytes = events.reduce(0) { $0 + $1.approximateSizeBytes }
+            self.isLowPriority = events.allSatisfy { $0.priority == .low }
+        }
+
+        func finish(_ result: Result<AppendResult, Error>) {
+            let c = continuation
+            continuation = nil
+            c?.resume(with: result)
+        }
+    }
+
+    /// Counters read by `ColonyStore.statistics()`.
+    struct Counters: Sendable {
+        var batches = 0
+        var committedEvents = 0
+        var shedEvents = 0
+        var overloadedAppends = 0
+        var failedAppends = 0
+        var queueDepthEvents = 0
+        var maxQueueDepthEvents = 0
+        var largestBatchEvents = 0
+        var syncs = 0
+    }
+
+    private let env: Environment
+    private let log: EventLog
+    private let projections: ProjectionSet
+    private let options: StoreOptions.Writer
+    private let syncInterval: TimeInterval?
+    private let onCommit: @Sendable (UInt64) -> Void
+
+    private let cond = NSCondition()
+    private var queue: [Request] = []
+    private var queuedEvents = 0
+    private var waiters: [Request] = []
+    private var stopping = false
+    private var stopped = false
+    private var counters = Counters()
+    private var unsyncedCommits = false
+    private var lastSync = Date()
+    private var projectionsLagging = false
+    private let done = DispatchSemaphore(value: 0)
+
+    init(env: Environment, log: EventLog, projections: ProjectionSet, options: StoreOptions.Writer,
+         durability: StoreOptions.Durability, onCommit: @escaping @Sendable (UInt64) -> Void) {
+        self.env = env
+        self.log = log
+        self.projections = projections
+        self.options = options
+        self.onCommit = onCommit
+        if case .buffered(let ms) = durability { syncInterval = Double(max(ms, 1)) / 1000 } else { syncInterval = nil }
+        let thread = Thread { [self] in run() }
+        thread.name = "colony-writer"
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    var snapshot: Counters {
+        cond.lock(); defer { cond.unlock() }
+        var c = counters
+        c.queueDepthEvents = queuedEvents
+        return c
+    }
+
+    // MARK: Submitting
+
+    func submit(_ events: [NewEvent], expected: ExpectedVersion) async throws -> AppendResult {
+        let request = Request(events: events, expected: expected)
+        guard events.count <= options.queueCapacityEvents else {
+            throw StoreError.invalidArgument("a batch of \(events.count) events is larger than the write queue (\(options.queueCapacityEvents))")
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            request.continuation = continuation
+            enqueue(request)
+        }
+    }
+
+    private func enqueue(_ request: Request) {
+        let n = request.events.count
+        cond.lock()
+        if stopping {
+            cond.unlock()
+            request.finish(.failure(StoreError.closed))
+            return
+        }
+        let shedThreshold = Int(Double(options.queueCapacityEvents) * options.lowPriorityShedFraction)
+        if request.isLowPriority && queuedEvents + n > shedThreshold {
+            counters.shedEvents += n
+            cond.unlock()
+            request.finish(.failure(StoreError.shed))
+            return
+        }
+        var evicted: [Request] = []
+        if queuedEvents + n > options.queueCapacityEvents && !request.isLowPriority {
+            // Make room by shedding queued low-priority appends, newest first.
+            var i = queue.count - 1
+            while i >= 0 && queuedEvents + n > options.queueCapacityEvents {
+                if queue[i].isLowPriority {
+                    let r = queue.remove(at: i)
+                    queuedEvents -= r.events.count
+                    counters.shedEvents += r.events.count
+                    evicted.append(r)
+                }
+                i -= 1
+            }
+        }
+        if queuedEvents + n <= options.queueCapacityEvents && waiters.isEmpty {
+            admit(request)
+            cond.signal()
+            cond.unlock()
+        } else {
+            request.waiting = true
+            waiters.append(request)
+            cond.unlock()
+            let timeout = UInt64(max(options.enqueueTimeoutMilliseconds, 0)) * 1_000_000
+            Task.detached { [weak self] in
+                try? await Task.sleep(nanoseconds: timeout)
+                self?.expire(request)
+            }
+        }
+        for r in evicted { r.finish(.failure(StoreError.shed)) }
+    }
+
+    /// Called with `cond` held.
+    private func admit(_ request: Request) {
+        queue.append(request)
+        queuedEvents += request.events.count
+        counters.maxQueueDepthEvents = max(counters.maxQueueDepthEvents, queuedEvents)
+    }
+
+    private func expire(_ request: Request) {
+        cond.lock()
+        guard request.waiting, let i = waiters.firstIndex(where: { $0 === request }) else { cond.unlock(); return }
+        waiters.remove(at: i)
+        request.waiting = false
+        counters.overloadedAppends += 1
+        let depth = queuedEvents
+        cond.unlock()
+        request.finish(.failure(StoreError.overloaded(queuedEvents: depth, waitedMilliseconds: options.enqueueTimeoutMilliseconds)))
+    }
+
+    // MARK: Stopping
+
+    /// Commits what is queued, fails waiting appends with `closed`, and stops the thread.
+    func stop() {
+        cond.lock()
+        if stopping { cond.unlock(); if !stopped { done.wait(); done.signal() }; return }
+        stopping = true
+        let abandoned = waiters
+        waiters = []
+        cond.signal()
+        cond.unlock()
+        for r in abandoned { r.waiting = false; r.finish(.failure(StoreError.closed)) }
+        done.wait()
+        done.signal()
+    }
+
+    // MARK: The writer thread
+
+    private func run() {
+        while true {
+            cond.lock()
+            while queue.isEmpty && !stopping && !projectionsLagging {
+                if unsyncedCommits, let interval = syncInterval {
+                    let due = lastSync.addingTimeInterval(interval)
+                    if Date() >= due { break }
+                    _ = cond.wait(until: due)
+                } else {
+                    cond.wait()
+                }
+            }
+            if queue.isEmpty && stopping { cond.unlock(); break }
+            if !queue.isEmpty {
+                if options.maxBatchDelayMicroseconds > 0 && queuedEvents < options.maxBatchEvents && !stopping {
+                    _ = cond.wait(until: Date().addingTimeInterval(Double(options.maxBatchDelayMicroseconds) / 1_000_000))
+                }
+                let batch = takeBatch()
+                cond.unlock()
+                commit(batch)
+            } else {
+                cond.unlock()
+                if projectionsLagging { catchUpViews() }
+            }
+            syncIfDue()
+        }
+        if unsyncedCommits { try? env.sync(force: true) }
+        cond.lock()
+        stopped = true
+        cond.unlock()
+        done.signal()
+    }
+
+    /// Called with `cond` held.
+    private func takeBatch() -> [Request] {
+        var events = 0, bytes = 0, count = 0
+        for r in queue {
+            if count > 0 && (events + r.events.count > options.maxBatchEvents || bytes + r.sizeBytes > options.maxBatchBytes) { break }
+            events += r.events.count
+            bytes += r.sizeBytes
+            count += 1
+        }
+        let batch = Array(queue[0..<count])
+        queue.removeFirst(count)
+        queuedEvents -= events
+        // Space freed: admit waiting appends in arrival order.
+        while let w = waiters.first, queuedEvents + w.events.count <= options.queueCapacityEvents {
+            waiters.removeFirst()
+            w.waiting = false
+            admit(w)
+        }
+        return batch
+    }
+
+    private func commit(_ batch: [Request]) {
+        var lagging = false
+        var newHead: UInt64 = 0
+        let results: [Result<AppendResult, Error>]
+        do {
+            results = try env.write { txn in
+                var appender = try EventLog.Appender(log: log, txn: txn)
+                let headBefore = appender.nextPosition - 1
+                var out: [Result<AppendResult, Error>] = []
+                out.reserveCapacity(batch.count)
+                for request in batch {
+                    do {
+                        out.append(.success(try appender.append(request.events, expected: request.expected)))
+                    } catch let error as StoreError {
+                        out.append(.failure(error))  // checked before writing: nothing of it was written
+                    }
+                }
+                try appender.finish()
+                lagging = try !projections.advance(txn, headBefore: headBefore, newEvents: appender.appended,
+                                                    catchUpBudget: options.catchUpBudgetEvents)
+                newHead = appender.nextPosition - 1
+                return out
+            }
+        } catch {
+            if batch.count > 1 {
+                for request in batch { commit([request]) }
+                return
+            }
+            results = [.failure(StoreError.from(error))]
+        }
+        var committed = 0
+        for r in results { if case .success(let a) = r { committed += a.positions.count - a.duplicates } }
+        cond.lock()
+        counters.batches += 1
+        counters.committedEvents += committed
+        counters.failedAppends += results.filter { if case .failure = $0 { return true } else { return false } }.count
+        counters.largestBatchEvents = max(counters.largestBatchEvents, batch.reduce(0) { $0 + $1.events.count })
+        if committed > 0 { unsyncedCommits = syncInterval != nil }
+        projectionsLagging = lagging
+        cond.unlock()
+        for (request, result) in zip(batch, results) { request.finish(result) }
+        if committed > 0 { onCommit(newHead) }
+    }
+
+    /// Runs one catch-up transaction for views that are behind the log.
+    private func catchUpViews() {
+        var lagging = false
+        do {
+            try env.write { txn in
+                let head = try log.head(txn)
+                lagging = try !projections.advance(txn, headBefore: head, newEvents: [], catchUpBudget: options.catchUpBudgetEvents)
+            }
+        } catch {
+            lagging = false  // reported by statistics as view lag; retried on the next append
+        }
+        cond.lock()
+        projectionsLagging = lagging
+        cond.unlock()
+    }
+
+    private func syncIfDue() {
+        guard let interval = syncInterval else { return }
+        cond.lock()
+        let due = unsyncedCommits && Date() >= lastSync.addingTimeInterval(interval)
+        cond.unlock()
+        guard due else { return }
+        try? env.sync(force: true)
+        cond.lock()
+        unsyncedCommits = false
+        lastSync = Date()
+        counters.syncs += 1
+        cond.unlock()
+    }
+}
+
+extension StoreError {
+    /// Any error as a `StoreError`.
+    static func from(_ error: Error) -> StoreError {
+        if let e = error as? StoreError { return e }
+        if let e = error as? LMDBError { return .storage(e) }
+        return .projectionFailed(name: "?", reason: "\(error)")
+    }
+}
