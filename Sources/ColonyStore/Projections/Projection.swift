@@ -73,6 +73,18 @@ public struct ViewWriter {
         try txn.delete(database(table), key: key)
     }
 
+    /// Calls `body` for each entry whose key starts with `prefix`, in key order, until it returns false.
+    /// The buffers are valid only inside `body`, and only until the next write.
+    public func scan(prefix: [UInt8], table: String? = nil, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try txn.withCursor(database(table)) { cursor in
+            var entry = try cursor.seek(atOrAfter: prefix)
+            while let e = entry, e.key.starts(with: prefix) {
+                if try !body(e.key, e.value) { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+
     private func database(_ table: String?) throws -> Database {
         guard let table else { return main }
         guard let db = extra[table] else { throw StoreError.invalidArgument("projection has no table named \(table)") }

@@ -1,0 +1,335 @@
+import ColonyStore
+
+/// The projection that keeps the context view of every scope.
+///
+/// For each event in a scope stream (any stream without `:`), the context of
+/// the scope and of each ancestor gets: the event counted by kind, first and
+/// last time, the event in its last-N list (insights excepted), and for
+/// insights, a place in its top-K by importance then recency. Insights whose
+/// normalised text is the same are merged (mentions counted, highest
+/// importance kept); an insight may supersede an earlier one by id, which
+/// removes it and lets the next best take its place.
+///
+/// Work per event is O(depth of the scope) view updates, each O(N + K),
+/// independent of the size of the log; within one transaction a scope's view
+/// is decoded and encoded once however many events touch it.
+public struct ContextProjection: Projection {
+    public let name = "context"
+    /// Format 1; the limits are part of the version so changing them rebuilds the view.
+    public var version: UInt32 { 1 << 16 | UInt32(recentEvents) << 8 | UInt32(topInsights) }
+    public var tables: [String] { [ContextProjection.insightsTable, ContextProjection.insightIDsTable] }
+
+    /// Events kept per scope, newest first.
+    public let recentEvents: Int
+    /// Insights kept per scope, best first.
+    public let topInsights: Int
+
+    static let insightsTable = "insights"
+    static let insightIDsTable = "insight-ids"
+    static let insightKind = Array("insight".utf8)
+    /// Bigger payloads are shown in the view by their text only, cut to `textPreviewBytes`.
+    static let fragmentPayloadLimitBytes = 2_048
+    static let textPreviewBytes = 1_024
+
+    public init(recentEvents: Int = 20, topInsights: Int = 10) {
+        precondition((1...255).contains(recentEvents) && (1...255).contains(topInsights), "limits must be 1...255")
+        self.recentEvents = recentEvents
+        self.topInsights = topInsights
+    }
+
+    public func apply(_ events: [RecordedEvent], to view: ViewWriter) throws {
+        let cache = ScopeCache(view: view, viewName: name)
+        for event in events {
+            let stream = event.streamBytes
+            guard Scope.isScopeStream(stream) else { continue }
+            let scope = ArraySlice(stream)
+            let members = JSONFragments.members(event.payload)
+            let lineage = Scope.lineage(of: Array(scope))
+            if event.kindBytes.elementsEqual(ContextProjection.insightKind) {
+                try applyInsight(event, scope: scope, members: members, lineage: lineage, view: view, cache: cache)
+            } else {
+                let fragment = ArraySlice(renderEvent(event, members: members))
+                for level in lineage {
+                    let key = ArraySlice(level)
+                    var state = try cache.load(key)
+                    state.count(kind: event.kindBytes, time: event.timeMicroseconds, position: event.position)
+                    state.pushRecent(position: event.position, fragment: fragment, limit: recentEvents)
+                    cache.states[key] = state
+                }
+            }
+        }
+        for (scope, state) in cache.states { try view.put(Array(scope), state.encode()) }
+    }
+
+    // MARK: Insights
+
+    private func applyInsight(_ event: RecordedEvent, scope: ArraySlice<UInt8>, members: [JSONFragments.Member]?,
+                              lineage: [[UInt8]], view: ViewWriter, cache: ScopeCache) throws {
+        let payload = event.payload
+        func member(_ key: String) -> ArraySlice<UInt8>? {
+            guard let m = members?.first(where: { payload[$0.key].elementsEqual(key.utf8) }) else { return nil }
+            return payload[m.value]
+        }
+        let text = member("text").flatMap(JSONFragments.decodeString) ?? ""
+        let hash = InsightText.hash(text)
+        let importance = member("importance").flatMap(JSONFragments.decodeNumber).map { min(max($0, 0), 1) } ?? 0.5
+        if let target = member("supersedes").flatMap(JSONFragments.decodeString).flatMap(EventID.init(string:)) {
+            try supersede(target, view: view, cache: cache)
+        }
+        try view.put(event.id.bytes, InsightIndex.idValue(hash: hash, scope: scope), table: ContextProjection.insightIDsTable)
+        for level in lineage {
+            let key = ArraySlice(level)
+            var state = try cache.load(key)
+            state.count(kind: event.kindBytes, time: event.timeMicroseconds, position: event.position)
+            let indexKey = InsightIndex.key(scope: level, hash: hash)
+            var entry = InsightIndex.Entry(id: event.id, importance: importance, position: event.position, mentions: 1,
+                                           superseded: false, fragment: [])
+            if let raw = try view.get(indexKey, table: ContextProjection.insightsTable),
+               let existing = InsightIndex.Entry(raw), !existing.superseded {
+                entry.id = existing.id
+                entry.mentions = existing.mentions &+ 1
+                entry.importance = max(existing.importance, importance)
+            }
+            entry.fragment = renderInsight(event, members: members, id: entry.id, importance: entry.importance, mentions: entry.mentions)
+            try view.put(indexKey, entry.encoded, table: ContextProjection.insightsTable)
+            state.upsert(.init(id: entry.id, textHash: hash, importance: entry.importance, position: entry.position,
+                               mentions: entry.mentions, fragment: ArraySlice(entry.fragment)), limit: topInsights)
+            cache.states[key] = state
+        }
+    }
+
+    private func supersede(_ target: EventID, view: ViewWriter, cache: ScopeCache) throws {
+        guard let raw = try view.get(target.bytes, table: ContextProjection.insightIDsTable),
+              let (hash, targetScope) = InsightIndex.parseIDValue(raw) else { return }
+        for level in Scope.lineage(of: targetScope) {
+            let indexKey = InsightIndex.key(scope: level, hash: hash)
+            guard let rawEntry = try view.get(indexKey, table: ContextProjection.insightsTable),
+                  var entry = InsightIndex.Entry(rawEntry), !entry.superseded else { continue }
+            entry.superseded = true
+            try view.put(indexKey, entry.encoded, table: ContextProjection.insightsTable)
+            let key = ArraySlice(level)
+            var state = try cache.load(key)
+            if state.removeInsight(textHash: hash) {
+                try backfill(&state, scope: level, view: view)
+            }
+            cache.states[key] = state
+        }
+    }
+
+    /// Refills a scope's top-K from its insight index after a removal.
+    private func backfill(_ state: inout ScopeState, scope: [UInt8], view: ViewWriter) throws {
+        var candidates: [ScopeState.Insight] = []
+        let shown = Set(state.insights.map(\.textHash))
+        try view.scan(prefix: scope + [0], table: ContextProjection.insightsTable) { key, value in
+            guard key.count == scope.count + 9 else { return true }
+            let hash = UInt64(bigEndian: key.loadUnaligned(fromByteOffset: scope.count + 1, as: UInt64.self))
+            if shown.contains(hash) { return true }
+            if let e = InsightIndex.Entry(Array(value)), !e.superseded {
+                candidates.append(.init(id: e.id, textHash: hash, importance: e.importance, position: e.position,
+                                        mentions: e.mentions, fragment: ArraySlice(e.fragment)))
+            }
+            return true
+        }
+        candidates.sort { $0.ranksBefore($1) }
+        for c in candidates.prefix(topInsights - state.insights.count) { state.upsert(c, limit: topInsights) }
+    }
+
+    // MARK: Rendering
+
+    private static let eventReserved: [[UInt8]] = ["position", "time", "kind", "scope"].map { Array($0.utf8) }
+    private static let insightReserved: [[UInt8]] = ["id", "position", "time", "kind", "scope", "importance", "mentions", "supersedes"].map { Array($0.utf8) }
+
+    func renderEvent(_ event: RecordedEvent, members: [JSONFragments.Member]?) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + event.streamBytes.count + min(event.payload.count, ContextProjection.fragmentPayloadLimitBytes))
+        JSONFragments.appendRaw("{\"position\":", to: &out)
+        JSONFragments.appendUInt(event.position, to: &out)
+        JSONFragments.appendRaw(",\"time\":", to: &out)
+        JSONFragments.appendTime(event.timeMicroseconds, to: &out)
+        JSONFragments.appendRaw(",\"kind\":", to: &out)
+        JSONFragments.appendString(event.kindBytes, to: &out)
+        JSONFragments.appendRaw(",\"scope\":", to: &out)
+        JSONFragments.appendString(event.streamBytes, to: &out)
+        appendPayload(event.payload, members: members, reserved: ContextProjection.eventReserved, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    func renderInsight(_ event: RecordedEvent, members: [JSONFragments.Member]?, id: EventID, importance: Double, mentions: UInt32) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160 + event.streamBytes.count + min(event.payload.count, ContextProjection.fragmentPayloadLimitBytes))
+        JSONFragments.appendRaw("{\"id\":", to: &out)
+        JSONFragments.appendString(id.description, to: &out)
+        JSONFragments.appendRaw(",\"position\":", to: &out)
+        JSONFragments.appendUInt(event.position, to: &out)
+        JSONFragments.appendRaw(",\"time\":", to: &out)
+        JSONFragments.appendTime(event.timeMicroseconds, to: &out)
+        JSONFragments.appendRaw(",\"scope\":", to: &out)
+        JSONFragments.appendString(event.streamBytes, to: &out)
+        JSONFragments.appendRaw(",\"importance\":", to: &out)
+        JSONFragments.appendImportance(importance, to: &out)
+        JSONFragments.appendRaw(",\"mentions\":", to: &out)
+        JSONFragments.appendUInt(UInt64(mentions), to: &out)
+        appendPayload(event.payload, members: members, reserved: ContextProjection.insightReserved, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// Splices the payload's members (or a preview of a large payload) into a fragment.
+    private func appendPayload(_ payload: ArraySlice<UInt8>, members: [JSONFragments.Member]?, reserved: [[UInt8]], to out: inout [UInt8]) {
+        guard let members else {
+            if payload.count <= ContextProjection.fragmentPayloadLimitBytes {
+                JSONFragments.appendRaw(",\"payload\":", to: &out)
+                out.append(contentsOf: payload)
+            } else {
+                JSONFragments.appendRaw(",\"truncated\":true", to: &out)
+            }
+            return
+        }
+        if payload.count <= ContextProjection.fragmentPayloadLimitBytes {
+            for m in members where !reserved.contains(where: { payload[m.key].elementsEqual($0) }) {
+                out.append(UInt8(ascii: ","))
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: payload[m.key])
+                out.append(UInt8(ascii: "\""))
+                out.append(UInt8(ascii: ":"))
+                out.append(contentsOf: payload[m.value])
+            }
+            return
+        }
+        if let m = members.first(where: { payload[$0.key].elementsEqual("text".utf8) }),
+           let text = JSONFragments.decodeString(payload[m.value]) {
+            JSONFragments.appendRaw(",\"text\":", to: &out)
+            JSONFragments.appendString(InsightText.prefix(text, maxBytes: ContextProjection.textPreviewBytes), to: &out)
+        }
+        JSONFragments.appendRaw(",\"truncated\":true", to: &out)
+    }
+}
+
+/// The scope states one `apply` call has loaded and changed; each is encoded once at the end.
+final class ScopeCache {
+    var states: [ArraySlice<UInt8>: ScopeState] = [:]
+    let view: ViewWriter
+    let viewName: String
+
+    init(view: ViewWriter, viewName: String) {
+        self.view = view
+        self.viewName = viewName
+    }
+
+    func load(_ scope: ArraySlice<UInt8>) throws -> ScopeState {
+        if let s = states[scope] { return s }
+        guard let bytes = try view.get(Array(scope)) else { return ScopeState(scope: scope) }
+        do { return try ScopeState.decode(bytes, scope: scope) } catch let e as ByteReader.Failure {
+            throw StoreError.corruptView(view: viewName, key: String(decoding: scope, as: UTF8.self), reason: e.reason)
+        }
+    }
+}
+
+/// The per-scope insight index (`view:context/insights`) and id table (`view:context/insight-ids`).
+enum InsightIndex {
+    /// scope + 0x00 + text hash (big-endian): one entry per distinct insight text per scope.
+    static func key(scope: [UInt8], hash: UInt64) -> [UInt8] {
+        var k = scope
+        k.append(0)
+        withUnsafeBytes(of: hash.bigEndian) { k.append(contentsOf: $0) }
+        return k
+    }
+
+    /// id → text hash (u64 LE) + scope, so `supersedes` can find an insight.
+    static func idValue(hash: UInt64, scope: ArraySlice<UInt8>) -> [UInt8] {
+        var v: [UInt8] = []
+        put64(hash, &v)
+        v.append(contentsOf: scope)
+        return v
+    }
+
+    static func parseIDValue(_ raw: [UInt8]) -> (UInt64, [UInt8])? {
+        guard raw.count > 8 else { return nil }
+        let hash = raw.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        return (hash, Array(raw[8...]))
+    }
+
+    /// id (16) + importance bits (u64) + latest position (u64) + mentions (u32) + superseded (u8) + fragment.
+    struct Entry {
+        var id: EventID
+        var importance: Double
+        var position: UInt64
+        var mentions: UInt32
+        var superseded: Bool
+        var fragment: [UInt8]
+
+        init(id: EventID, importance: Double, position: UInt64, mentions: UInt32, superseded: Bool, fragment: [UInt8]) {
+            self.id = id
+            self.importance = importance
+            self.position = position
+            self.mentions = mentions
+            self.superseded = superseded
+            self.fragment = fragment
+        }
+
+        init?(_ raw: [UInt8]) {
+            var r = ByteReader(bytes: raw)
+            guard let hi = try? r.u64(), let lo = try? r.u64(), let imp = try? r.u64(), let pos = try? r.u64(),
+                  let mentions = try? r.u32(), let sup = try? r.u8() else { return nil }
+            self.init(id: EventID(high: hi, low: lo), importance: Double(bitPattern: imp), position: pos,
+                      mentions: mentions, superseded: sup != 0, fragment: Array(raw[r.offset...]))
+        }
+
+        var encoded: [UInt8] {
+            var v: [UInt8] = []
+            v.reserveCapacity(37 + fragment.count)
+            put64(id.high, &v)
+            put64(id.low, &v)
+            put64(importance.bitPattern, &v)
+            put64(position, &v)
+            put32(mentions, &v)
+            v.append(superseded ? 1 : 0)
+            v.append(contentsOf: fragment)
+            return v
+        }
+    }
+}
+
+/// How insight texts are compared for merging.
+public enum InsightText {
+    /// Lower-cased, whitespace runs collapsed to one space, trimmed, trailing `.!?` dropped.
+    public static func normalize(_ text: String) -> String {
+        var out = ""
+        var pendingSpace = false
+        for ch in text.lowercased() {
+            if ch.isWhitespace {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if pendingSpace { out.append(" "); pendingSpace = false }
+            out.append(ch)
+        }
+        while let last = out.last, last == "." || last == "!" || last == "?" { out.removeLast() }
+        return out
+    }
+
+    /// FNV-1a 64 of the normalised text.
+    static func hash(_ text: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in normalize(text).utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01b3
+        }
+        return h
+    }
+
+    /// At most `maxBytes` of `text`, cut on a character boundary, with "…" when cut.
+    static func prefix(_ text: String, maxBytes: Int) -> String {
+        if text.utf8.count <= maxBytes { return text }
+        var out = ""
+        var used = 0
+        for ch in text {
+            let n = ch.utf8.count
+            if used + n > maxBytes - 3 { break }
+            out.append(ch)
+            used += n
+        }
+        return out + "…"
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// `colony`: the storage engine's command line.
+@main
+struct ColonyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "colony",
+        abstract: "An event-sourced memory for AI agents on LMDB.",
+        discussion: """
+            Every write is an event appended to the log of a store directory; the context \
+            of each scope is a view kept in the same transaction, read with one lookup.
+
+            The store is --store PATH, else $COLONY_HOME, else $XDG_DATA_HOME/colony \
+            (~/.local/share/colony). Several processes may use one store at once.
+            """,
+        version: ColonyVersion.string,
+        subcommands: [StatsCommand.self, LogCommand.self, InsightCommand.self, ContextCommand.self]
+    )
+}
+
+enum ColonyVersion {
+    static let string = "0.1.0"
+}
