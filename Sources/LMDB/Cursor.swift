@@ -34,7 +34,8 @@ public struct Cursor {
 
     /// The first entry whose key is ≥ `key`.
     public func seek(atOrAfter key: [UInt8]) throws -> Entry? {
-        try key.withUnsafeBytes { try move(MDB_SET_RANGE, key: $0) }
+        if key.isEmpty { return try first() }  // LMDB refuses a zero-length key
+        return try key.withUnsafeBytes { try move(MDB_SET_RANGE, key: $0) }
     }
 
     /// The entry whose key is exactly `key`.

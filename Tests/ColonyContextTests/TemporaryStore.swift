@@ -1,0 +1,45 @@
+import ColonyContext
+import ColonyStore
+import Foundation
+import XCTest
+
+/// A store with the context view in a fresh temporary directory, removed afterwards.
+final class TemporaryStore {
+    let path: String
+    private(set) var store: ColonyStore
+
+    init(context: ContextProjection = ContextProjection(), options: StoreOptions = StoreOptions()) throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("colony-ctx-\(UUID().uuidString)").path
+        store = try Colony.open(at: path, options: options, context: context)
+    }
+
+    func reopen(context: ContextProjection = ContextProjection()) throws {
+        store.close()
+        store = try Colony.open(at: path, context: context)
+    }
+
+    deinit {
+        store.close()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// The context answer parsed as JSON.
+    func context(_ scope: String, _ query: ContextQuery = ContextQuery()) throws -> [String: Any] {
+        let doc = try store.context(of: scope, query)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(doc.json)) as? [String: Any], "not a JSON object: \(doc.text)")
+    }
+
+    /// Every key and value of the context view's tables.
+    func dumpContextView() throws -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        try store.withView("context") { view in
+            for table in [nil, "insights", "insight-ids"] as [String?] {
+                try view.scan(prefix: [], table: table) { k, v in
+                    out["\(table ?? "main")|\(Array(k))"] = Array(v)
+                    return true
+                }
+            }
+        }
+        return out
+    }
+}
