@@ -30,13 +30,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "ColonyTestSupport", dependencies: ["ColonyStore"], path: "Tests/Support/ColonyTestSupport"),
         .executableTarget(
             name: "colony-crash-writer",
-            dependencies: ["ColonyStore", "ColonyContext"],
+            dependencies: ["ColonyStore", "ColonyTestSupport"],
             path: "Tests/Support/CrashWriter"
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "ColonyStoreTests", dependencies: ["ColonyStore", "ColonyContext"]),
+        .testTarget(name: "ColonyStoreTests", dependencies: ["ColonyStore", "ColonyTestSupport"]),
         .testTarget(name: "ColonyContextTests", dependencies: ["ColonyContext"]),
     ]
 )

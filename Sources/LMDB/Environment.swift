@@ -170,6 +170,10 @@ public final class Environment: @unchecked Sendable {
         var resizedRetries = 0
         while true {
             mapLock.lockShared()
+            if isClosedNow() {
+                mapLock.unlock()
+                throw LMDBError(code: LMDBError.closed, operation: "transaction", message: "environment is closed")
+            }
             var txn: OpaquePointer?
             let rc = mdb_txn_begin(handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
             if rc == MDB_MAP_RESIZED && resizedRetries < 8 {
@@ -188,12 +192,10 @@ public final class Environment: @unchecked Sendable {
                 mdb_txn_abort(txn)
                 throw error
             }
-            if readOnly {
-                mdb_txn_abort(txn)
-            } else {
-                // mdb_txn_commit frees the transaction whether or not it succeeds.
-                try check(mdb_txn_commit(txn), "mdb_txn_commit")
-            }
+            // Commit read-only transactions too: a database opened in one that is
+            // aborted has its handle closed (lmdb.h, mdb_dbi_open).
+            // mdb_txn_commit frees the transaction whether or not it succeeds.
+            try check(mdb_txn_commit(txn), "mdb_txn_commit")
             return result
         }
     }
@@ -243,14 +245,26 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
+    private func isClosedNow() -> Bool {
+        poolLock.lock(); defer { poolLock.unlock() }
+        return isClosed
+    }
+
+    /// Runs `body` with the environment handle, under the shared map lock, if still open.
+    private func withOpenHandle<T>(_ operation: String, _ body: (OpaquePointer) throws -> T) throws -> T {
+        mapLock.lockShared(); defer { mapLock.unlock() }
+        if isClosedNow() { throw LMDBError(code: LMDBError.closed, operation: operation, message: "environment is closed") }
+        return try body(handle)
+    }
+
     // MARK: Map size
 
-    /// The current size of the memory map.
-    public var mapSizeBytes: Int { info().mapSizeBytes }
+    /// The current size of the memory map (0 once closed).
+    public var mapSizeBytes: Int { (try? info().mapSizeBytes) ?? 0 }
 
     private func grow(failure: LMDBError) throws {
         growLock.lock(); defer { growLock.unlock() }
-        let current = info().mapSizeBytes
+        let current = try info().mapSizeBytes
         guard current < options.maxMapSizeBytes else {
             throw LMDBError(code: LMDBError.mapFull, operation: failure.operation,
                             message: "the store reached its size limit of \(options.maxMapSizeBytes) bytes")
@@ -282,23 +296,25 @@ public final class Environment: @unchecked Sendable {
 
     /// Flushes buffered commits to disk (`mdb_env_sync`); needed only with `Durability.noSync`.
     public func sync(force: Bool = true) throws {
-        mapLock.lockShared(); defer { mapLock.unlock() }
-        try check(mdb_env_sync(handle, force ? 1 : 0), "mdb_env_sync")
+        try withOpenHandle("mdb_env_sync") { try check(mdb_env_sync($0, force ? 1 : 0), "mdb_env_sync") }
     }
 
     /// Clears reader slots left by dead processes; returns how many.
     @discardableResult
     public func checkReaders() throws -> Int {
-        var dead: Int32 = 0
-        try check(mdb_reader_check(handle, &dead), "mdb_reader_check")
-        return Int(dead)
+        try withOpenHandle("mdb_reader_check") { env in
+            var dead: Int32 = 0
+            try check(mdb_reader_check(env, &dead), "mdb_reader_check")
+            return Int(dead)
+        }
     }
 
     /// Writes a consistent copy of the environment into directory `destination`.
     /// With `compact`, free pages are omitted and the copy is renumbered.
     public func copy(to destination: String, compact: Bool = true) throws {
-        mapLock.lockShared(); defer { mapLock.unlock() }
-        try check(mdb_env_copy2(handle, destination, compact ? UInt32(MDB_CP_COMPACT) : 0), "mdb_env_copy2 \(destination)")
+        try withOpenHandle("mdb_env_copy2") { env in
+            try check(mdb_env_copy2(env, destination, compact ? UInt32(MDB_CP_COMPACT) : 0), "mdb_env_copy2 \(destination)")
+        }
     }
 
     /// Facts about the environment.
@@ -313,13 +329,16 @@ public final class Environment: @unchecked Sendable {
         public var usedBytes: Int { (lastPageNumber + 1) * pageSizeBytes }
     }
 
-    public func info() -> Info {
-        var info = MDB_envinfo()
-        mdb_env_info(handle, &info)
-        var stat = MDB_stat()
-        mdb_env_stat(handle, &stat)
-        return Info(mapSizeBytes: info.me_mapsize, lastPageNumber: info.me_last_pgno,
+    /// Facts about the environment; throws `closed` once closed.
+    public func info() throws -> Info {
+        try withOpenHandle("mdb_env_info") { env in
+            var info = MDB_envinfo()
+            mdb_env_info(env, &info)
+            var stat = MDB_stat()
+            mdb_env_stat(env, &stat)
+            return Info(mapSizeBytes: info.me_mapsize, lastPageNumber: info.me_last_pgno,
                     lastTransactionID: info.me_last_txnid, maxReaders: Int(info.me_maxreaders),
                     readersInUse: Int(info.me_numreaders), pageSizeBytes: Int(stat.ms_psize))
+        }
     }
 }

@@ -9,7 +9,8 @@ public enum ExpectedVersion: Sendable, Equatable, CustomStringConvertible {
     case noStream
     /// The stream must exist (have at least one event).
     case streamExists
-    /// The stream's last event must have exactly this version.
+    /// The stream's last event must have exactly this version; `.exact(0)`
+    /// means the stream has no events, like `.noStream`.
     case exact(UInt64)
 
     func admits(_ actual: UInt64?) -> Bool {
@@ -17,7 +18,7 @@ public enum ExpectedVersion: Sendable, Equatable, CustomStringConvertible {
         case .any: return true
         case .noStream: return actual == nil
         case .streamExists: return actual != nil
-        case .exact(let v): return actual == v
+        case .exact(let v): return actual == v || (v == 0 && actual == nil)
         }
     }
 

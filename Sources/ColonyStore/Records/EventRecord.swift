@@ -4,7 +4,7 @@
 /// offset size  field
 ///      0    1  format version (1)
 ///      1    1  flags (bit 0: low priority)
-///      2    4  CRC-32C, little-endian, of the position (8 bytes, big-endian) then bytes 6..<end
+///      2    4  CRC-32C, little-endian, of the position (8 bytes, big-endian), bytes 0..<2, then bytes 6..<end
 ///      6    8  stream version, little-endian
 ///     14    8  time, microseconds since the Unix epoch, little-endian, signed
 ///     22   16  event id
@@ -18,8 +18,8 @@
 ///      …    P  payload (JSON)
 /// ```
 ///
-/// The checksum covers the position, so a record copied under the wrong key is
-/// caught as well as a flipped bit. See docs/storage-format.md.
+/// The checksum covers every byte but its own, and the position, so a record
+/// copied under the wrong key is caught as well as a flipped bit. See docs/storage-format.md.
 public enum EventRecord {
     /// The record format this build writes and reads.
     public static let formatVersion: UInt8 = 1
@@ -62,8 +62,9 @@ public enum EventRecord {
     @inline(__always)
     static func checksum(position: UInt64, record: UnsafeRawBufferPointer) -> UInt32 {
         var key = position.bigEndian
-        let seed = withUnsafeBytes(of: &key) { CRC32C.update(0, $0) }
-        return CRC32C.update(seed, UnsafeRawBufferPointer(rebasing: record[6...]))
+        var crc = withUnsafeBytes(of: &key) { CRC32C.update(0, $0) }
+        crc = CRC32C.update(crc, UnsafeRawBufferPointer(rebasing: record[0..<2]))
+        return CRC32C.update(crc, UnsafeRawBufferPointer(rebasing: record[6...]))
     }
 
     /// Checks the structure and checksum of a stored record, returning the
@@ -104,7 +105,10 @@ public enum EventRecord {
     }
 
     /// Decodes a stored record (checksum verified) into an event.
-    static func decode(position: UInt64, record: UnsafeRawBufferPointer) throws -> RecordedEvent {
+    ///
+    /// Throws `StoreError.corruptRecord` naming `position` if the record is
+    /// truncated, of an unknown format, or fails its checksum.
+    public static func decode(position: UInt64, record: UnsafeRawBufferPointer) throws -> RecordedEvent {
         let layout = try validate(position: position, record: record)
         return RecordedEvent(position: position, storage: Array(record), layout: layout)
     }

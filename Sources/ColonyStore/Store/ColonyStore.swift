@@ -148,12 +148,13 @@ public final class ColonyStore: Sendable {
     }
 
     /// Up to `limit` events of `stream` from `version` (inclusive), forward or backward.
-    public func readStream(_ stream: String, from version: UInt64 = 1, direction: ReadDirection = .forward,
+    /// Without `version`, forward reads start at the first event and backward reads at the last.
+    public func readStream(_ stream: String, from version: UInt64? = nil, direction: ReadDirection = .forward,
                            limit: Int = 1_000) throws -> [RecordedEvent] {
         try read { txn in
             guard let s = try log.stream(Array(stream.utf8), txn) else { return [] }
             var out: [RecordedEvent] = []
-            var v = direction == .forward ? max(version, 1) : min(version, s.version)
+            var v = direction == .forward ? max(version ?? 1, 1) : min(version ?? s.version, s.version)
             while out.count < limit && v >= 1 && v <= s.version {
                 guard let p = try log.position(streamID: s.id, version: v, txn) else {
                     throw StoreError.corruptView(view: "stream-positions", key: "\(stream)@\(v)", reason: "missing")
@@ -199,6 +200,7 @@ public final class ColonyStore: Sendable {
     @discardableResult
     public func rebuild(view name: String? = nil, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> UInt64 {
         guard !options.readOnly else { throw StoreError.invalidArgument("the store was opened read-only") }
+        if isClosed { throw StoreError.closed }  // env.write on a closed environment would use a freed handle
         let targets = try name.map { n in
             guard let e = projections.entry(named: n) else { throw StoreError.unknownView(n) }
             return [e]

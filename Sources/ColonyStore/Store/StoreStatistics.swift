@@ -30,12 +30,15 @@ public struct StoreStatistics: Sendable, Codable {
     public var shedEvents: Int
     public var overloadedAppends: Int
     public var failedAppends: Int
+    /// Why views that are behind the log could not catch up, if the last attempt failed.
+    public var viewCatchUpError: String?
 }
 
 extension ColonyStore {
     /// Sizes, head, view checkpoints and lag, and this process's writer counters.
     public func statistics() throws -> StoreStatistics {
-        let info = env.info()
+        if isClosed { throw StoreError.closed }  // env.info() on a closed environment reads freed memory
+        let info = try StoreError.wrap { try env.info() }
         let counters = writer?.snapshot ?? GroupCommitWriter.Counters()
         let fileSize = (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0
         return try read { txn in
@@ -59,7 +62,8 @@ extension ColonyStore {
                 batchesCommitted: counters.batches, eventsCommitted: counters.committedEvents,
                 queueDepthEvents: counters.queueDepthEvents, maxQueueDepthEvents: counters.maxQueueDepthEvents,
                 largestBatchEvents: counters.largestBatchEvents, shedEvents: counters.shedEvents,
-                overloadedAppends: counters.overloadedAppends, failedAppends: counters.failedAppends)
+                overloadedAppends: counters.overloadedAppends, failedAppends: counters.failedAppends,
+                viewCatchUpError: counters.lastViewError)
         }
     }
 }

@@ -36,7 +36,11 @@ public struct EventSubscription: AsyncSequence, Sendable {
                     return e
                 }
                 if Task.isCancelled || store.isClosed { return nil }
-                buffer = try store.read(from: last + 1, limit: chunk)
+                do {
+                    buffer = try store.read(from: last + 1, limit: chunk)
+                } catch StoreError.closed {
+                    return nil  // the store closed while we were between reads: the sequence ends
+                }
                 index = 0
                 if buffer.isEmpty { await store.headWatcher.wait(after: last) }
             }

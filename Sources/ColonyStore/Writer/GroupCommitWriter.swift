@@ -47,6 +47,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         var maxQueueDepthEvents = 0
         var largestBatchEvents = 0
         var syncs = 0
+        /// Why the last attempt to bring lagging views up to date failed, if it did.
+        var lastViewError: String?
     }
 
     private let env: Environment
@@ -61,7 +63,6 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var queuedEvents = 0
     private var waiters: [Request] = []
     private var stopping = false
-    private var stopped = false
     private var counters = Counters()
     private var unsyncedCommits = false
     private var lastSync = Date()
@@ -171,13 +172,19 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Commits what is queued, fails waiting appends with `closed`, and stops the thread.
     func stop() {
         cond.lock()
-        if stopping { cond.unlock(); if !stopped { done.wait(); done.signal() }; return }
+        if stopping {
+            cond.unlock()
+            done.wait()
+            done.signal()
+            return
+        }
         stopping = true
         let abandoned = waiters
         waiters = []
+        for r in abandoned { r.waiting = false }
         cond.signal()
         cond.unlock()
-        for r in abandoned { r.waiting = false; r.finish(.failure(StoreError.closed)) }
+        for r in abandoned { r.finish(.failure(StoreError.closed)) }
         done.wait()
         done.signal()
     }
@@ -198,8 +205,10 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             if queue.isEmpty && stopping { cond.unlock(); break }
             if !queue.isEmpty {
-                if options.maxBatchDelayMicroseconds > 0 && queuedEvents < options.maxBatchEvents && !stopping {
-                    _ = cond.wait(until: Date().addingTimeInterval(Double(options.maxBatchDelayMicroseconds) / 1_000_000))
+                if options.maxBatchDelayMicroseconds > 0 {
+                    // Every enqueue signals `cond`, so wait in a loop until the deadline or a full batch.
+                    let deadline = Date().addingTimeInterval(Double(options.maxBatchDelayMicroseconds) / 1_000_000)
+                    while queuedEvents < options.maxBatchEvents && !stopping && cond.wait(until: deadline) {}
                 }
                 let batch = takeBatch()
                 cond.unlock()
@@ -211,9 +220,6 @@ final class GroupCommitWriter: @unchecked Sendable {
             syncIfDue()
         }
         if unsyncedCommits { try? env.sync(force: true) }
-        cond.lock()
-        stopped = true
-        cond.unlock()
         done.signal()
     }
 
@@ -285,16 +291,19 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Runs one catch-up transaction for views that are behind the log.
     private func catchUpViews() {
         var lagging = false
+        var failure: String?
         do {
             try env.write { txn in
                 let head = try log.head(txn)
                 lagging = try !projections.advance(txn, headBefore: head, newEvents: [], catchUpBudget: options.catchUpBudgetEvents)
             }
         } catch {
-            lagging = false  // reported by statistics as view lag; retried on the next append
+            // Not retried in a loop: statistics report the lag and this error; the next append retries.
+            failure = "\(StoreError.from(error))"
         }
         cond.lock()
         projectionsLagging = lagging
+        counters.lastViewError = failure
         cond.unlock()
     }
 

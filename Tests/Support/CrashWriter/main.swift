@@ -1,1 +1,67 @@
-print("placeholder")
+// colony-crash-writer: a process for the multi-process and crash tests of ColonyStore.
+//
+//     colony-crash-writer STORE_PATH WRITER_ID COUNT [--durable|--buffered]
+//
+// Opens the store with `StreamSummaryProjection`, appends COUNT single events to
+// stream "w<WRITER_ID>" (kind "tick", payload {"n":i} for i in 0..<COUNT) from 8
+// concurrent tasks, and after each acknowledged append writes one line
+//
+//     ack <event id> <position>
+//
+// to standard output with a single write(2), so a line on stdout is an event
+// the store acknowledged, even if the process is killed right after. Errors go
+// to standard error; the exit status is 0 when every append was acknowledged,
+// 1 when any failed, 2 on bad arguments.
+
+import ColonyStore
+import ColonyTestSupport
+import Foundation
+
+let usage = "usage: colony-crash-writer STORE_PATH WRITER_ID COUNT [--durable|--buffered]\n"
+
+func fail(_ message: String, status: Int32) -> Never {
+    FileHandle.standardError.write(Data(message.utf8))
+    exit(status)
+}
+
+func run(arguments: [String]) async -> Int32 {
+    guard arguments.count >= 4, arguments.count <= 5, let count = Int(arguments[3]), count >= 0 else { fail(usage, status: 2) }
+    let mode = arguments.count == 5 ? arguments[4] : "--durable"
+    var options = StoreOptions()
+    switch mode {
+    case "--durable": options.durability = .durable
+    case "--buffered": options.durability = .buffered(syncIntervalMilliseconds: 20)
+    default: fail(usage, status: 2)
+    }
+    let store: ColonyStore
+    do {
+        store = try ColonyStore.open(at: arguments[1], options: options, projections: [StreamSummaryProjection()])
+    } catch {
+        fail("open \(arguments[1]): \(error)\n", status: 1)
+    }
+    let stream = "w\(arguments[2])"
+    let tasks = 8
+    let failures = await withTaskGroup(of: Int.self) { group in
+        for task in 0..<tasks {
+            group.addTask {
+                var failed = 0
+                for i in stride(from: task, to: count, by: tasks) {
+                    let event = NewEvent(stream: stream, kind: "tick", payload: Array("{\"n\":\(i)}".utf8))
+                    do {
+                        let result = try await store.append(event)
+                        FileHandle.standardOutput.write(Data("ack \(event.id) \(result.lastPosition)\n".utf8))
+                    } catch {
+                        FileHandle.standardError.write(Data("append \(i) to \(stream): \(error)\n".utf8))
+                        failed += 1
+                    }
+                }
+                return failed
+            }
+        }
+        return await group.reduce(0, +)
+    }
+    store.close()
+    return failures == 0 ? 0 : 1
+}
+
+exit(await run(arguments: CommandLine.arguments))

@@ -1,0 +1,57 @@
+import ColonyStore
+import ColonyTestSupport
+import Foundation
+import XCTest
+
+/// Writers killed with SIGKILL at random moments lose nothing they acknowledged
+/// and leave the log, its indexes and the views consistent.
+///
+/// `COLONY_CRASH_CYCLES` sets the number of kill cycles (default 20).
+final class CrashRecoveryTests: StoreTestCase {
+    func test_killedWritersLoseNoAcknowledgedEventAndLeaveTheStoreConsistent() throws {
+        let cycles = Int(ProcessInfo.processInfo.environment["COLONY_CRASH_CYCLES"] ?? "20") ?? 20
+        let executable = try CrashWriterProcess.executable()
+        let logs = directory.appendingPathComponent("logs")
+        var killedWithAcks = 0
+        var survivorAcks: [String: Int] = [:]
+        var victimAckCounts: [Int] = []
+        var head: UInt64 = 0
+
+        for cycle in 0..<cycles {
+            // Alternate durability; the victim would write far more than it gets the time to.
+            let buffered = cycle % 2 == 1
+            let victim = try CrashWriterProcess(executable: executable, store: path, writerID: "\(cycle)-victim",
+                                                count: 1_000_000, buffered: buffered, logDirectory: logs)
+            let survivor = try CrashWriterProcess(executable: executable, store: path, writerID: "\(cycle)-survivor",
+                                                  count: 150, buffered: buffered, logDirectory: logs)
+            Thread.sleep(forTimeInterval: Double(Int.random(in: 20...300)) / 1_000)
+            victim.kill()
+            victim.waitUntilExit()
+            survivor.waitUntilExit()
+
+            XCTAssertTrue(victim.wasKilled, "cycle \(cycle): victim ended with \(victim.exitDescription)\n\(victim.standardError)")
+            XCTAssertTrue(survivor.exitedCleanly,
+                          "cycle \(cycle): survivor ended with \(survivor.exitDescription)\n\(survivor.standardError)")
+            let victimAcks = victim.acknowledgements()
+            let acks = victimAcks + survivor.acknowledgements()
+            if !victimAcks.isEmpty { killedWithAcks += 1 }
+            victimAckCounts.append(victimAcks.count)
+            survivorAcks[survivor.stream] = acks.count - victimAcks.count
+
+            let store = try ColonyStore.open(at: path, projections: [StreamSummaryProjection()])
+            defer { store.close() }
+            let log = try auditLog(store, acknowledged: acks)
+            head = UInt64(log.count)
+            let victimNumbers = payloadNumbers(in: log, stream: victim.stream)
+            XCTAssertEqual(Set(victimNumbers).count, victimNumbers.count, "cycle \(cycle): no victim append stored twice")
+            XCTAssertEqual(payloadNumbers(in: log, stream: survivor.stream).sorted(), Array(0..<150),
+                           "cycle \(cycle): every survivor append stored once")
+            store.close()
+            if (testRun?.totalFailureCount ?? 0) > 0 { break }  // the first broken cycle says it all
+        }
+
+        print("crash test: \(victimAckCounts.count) cycles, \(head) events in the log; acknowledged by each victim before SIGKILL: \(victimAckCounts)")
+        XCTAssertEqual(survivorAcks.values.filter { $0 != 150 }, [], "every survivor acknowledged all its appends")
+        XCTAssertGreaterThan(killedWithAcks, 0, "at least one victim was killed after acknowledging appends")
+    }
+}
