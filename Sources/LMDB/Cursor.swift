@@ -5,9 +5,11 @@ import CLMDB
 /// Obtain one with `TransactionReading.withCursor(_:_:)`. Entries returned are
 /// valid until the transaction ends.
 public struct Cursor {
+    /// A key and its value, pointing into the map.
     public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
 
     let handle: OpaquePointer
+    /// The database the cursor walks.
     public let database: Database
 
     @inline(__always)

@@ -22,6 +22,7 @@ public final class Environment: @unchecked Sendable {
     /// How to open an environment.
     public struct Options: Sendable {
         /// Initial size of the memory map; the map doubles when full.
+        /// The current map size.
         public var mapSizeBytes: Int = 1 << 30
         /// The map never grows past this; a write that needs more fails with `mapFull` (retryable).
         public var maxMapSizeBytes: Int = 1 << 40
@@ -35,6 +36,7 @@ public final class Environment: @unchecked Sendable {
         public var readOnly: Bool = false
         /// Permissions for a newly created directory and its files.
         public var directoryMode: mode_t = 0o700
+        /// Permissions for newly created files.
         public var fileMode: mode_t = 0o600
 
         public init() {}
@@ -42,6 +44,7 @@ public final class Environment: @unchecked Sendable {
 
     /// The canonical path of the environment's directory.
     public let path: String
+    /// The options the environment was opened with.
     public let options: Options
     /// Number of stale reader slots (of dead processes) cleared when opening.
     public let staleReadersCleared: Int
@@ -320,10 +323,15 @@ public final class Environment: @unchecked Sendable {
     /// Facts about the environment.
     public struct Info: Sendable {
         public var mapSizeBytes: Int
+        /// The highest page number in use.
         public var lastPageNumber: Int
+        /// The id of the last committed write transaction.
         public var lastTransactionID: Int
+        /// Reader slots available.
         public var maxReaders: Int
+        /// Reader slots in use by any process.
         public var readersInUse: Int
+        /// LMDB's page size.
         public var pageSizeBytes: Int
         /// Bytes in use: (last page + 1) × page size.
         public var usedBytes: Int { (lastPageNumber + 1) * pageSizeBytes }

@@ -52,6 +52,7 @@ extension TransactionReading {
 
 /// A read-only snapshot. Obtain one with `Environment.read(_:)`.
 public struct ReadTransaction: TransactionReading {
+    /// LMDB's transaction handle.
     public let handle: OpaquePointer
 }
 

@@ -10,7 +10,9 @@ import Foundation
 /// let same = EventID(string: id.description)
 /// ```
 public struct EventID: Hashable, Sendable, CustomStringConvertible, Comparable {
+    /// The first 8 bytes, big-endian.
     public var high: UInt64
+    /// The last 8 bytes, big-endian.
     public var low: UInt64
 
     public init(high: UInt64, low: UInt64) {

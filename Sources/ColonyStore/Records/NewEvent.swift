@@ -22,6 +22,7 @@ public struct NewEvent: Sendable {
     /// Low-priority events are shed first when the write queue is full.
     public var priority: Priority
 
+    /// How an event fares when the write queue is full.
     public enum Priority: UInt8, Sendable {
         case normal = 0
         case low = 1

@@ -40,7 +40,9 @@ public struct StoreOptions: Sendable {
         public init() {}
     }
 
+    /// When appends are acknowledged; `.durable` by default.
     public var durability: Durability = .durable
+    /// The group-commit writer's limits.
     public var writer = Writer()
     /// Largest payload accepted (bytes).
     public var maxPayloadBytes = 1 << 20

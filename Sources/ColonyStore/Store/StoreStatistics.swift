@@ -3,32 +3,55 @@ import LMDB
 
 /// A snapshot of a store's size, activity and view lag.
 public struct StoreStatistics: Sendable, Codable {
+    /// One projection's view.
     public struct View: Sendable, Codable {
+        /// The projection's name.
         public var name: String
+        /// The projection's version.
         public var version: UInt32
+        /// The last position applied to the view.
         public var checkpoint: UInt64
+        /// Events in the log not yet applied (0 when current).
         public var lagEvents: UInt64
+        /// Keys in the view's main table.
         public var entries: Int
     }
 
+    /// The store directory.
     public var path: String
+    /// The position of the last event (0 for an empty log).
     public var headPosition: UInt64
+    /// Streams with at least one event.
     public var streams: Int
+    /// Size of `data.mdb` on disk.
     public var fileSizeBytes: Int
+    /// Bytes of the map in use (pages up to the last written).
     public var usedBytes: Int
+    /// The current memory map size (grows when full).
     public var mapSizeBytes: Int
+    /// Reader slots in use, by all processes.
     public var readersInUse: Int
+    /// Reader slots available.
     public var maxReaders: Int
+    /// `durable` or `buffered(N ms)`.
     public var durability: String
+    /// Each registered projection's view.
     public var views: [View]
     /// This process's writer since the store opened.
     public var batchesCommitted: Int
+    /// Events this process's writer committed.
     public var eventsCommitted: Int
+    /// Events waiting in the write queue now.
     public var queueDepthEvents: Int
+    /// The deepest the write queue has been.
     public var maxQueueDepthEvents: Int
+    /// The most events committed in one transaction.
     public var largestBatchEvents: Int
+    /// Low-priority events shed under load.
     public var shedEvents: Int
+    /// Appends that failed with `overloaded` after waiting for room.
     public var overloadedAppends: Int
+    /// Appends that failed in the writer (conflicts, storage errors).
     public var failedAppends: Int
     /// Why views that are behind the log could not catch up, if the last attempt failed.
     public var viewCatchUpError: String?

@@ -20,6 +20,7 @@ public struct EventSubscription: AsyncSequence, Sendable {
         Iterator(store: store, last: after, chunk: chunk)
     }
 
+    /// Reads the log in chunks after the last delivered position, waiting for the head to move when caught up.
     public struct Iterator: AsyncIteratorProtocol {
         let store: ColonyStore
         var last: UInt64
@@ -27,6 +28,7 @@ public struct EventSubscription: AsyncSequence, Sendable {
         var buffer: [RecordedEvent] = []
         var index = 0
 
+        /// The next committed event; `nil` once the task is cancelled or the store closes.
         public mutating func next() async throws -> RecordedEvent? {
             while true {
                 if index < buffer.count {

@@ -11,7 +11,9 @@
 public struct JSONValidator {
     /// Why validation failed, and at which byte.
     public struct Failure: Error, Equatable, Sendable {
+        /// What was wrong.
         public var reason: String
+        /// The byte at which it was found.
         public var offset: Int
     }
 
