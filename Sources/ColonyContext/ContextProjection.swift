@@ -40,27 +40,49 @@ public struct ContextProjection: Projection {
     }
 
     public func apply(_ events: [RecordedEvent], to view: ViewWriter) throws {
-        let cache = ScopeCache(view: view, viewName: name)
-        for event in events {
-            let stream = event.streamBytes
-            guard Scope.isScopeStream(stream) else { continue }
-            let scope = ArraySlice(stream)
-            let members = JSONFragments.members(event.payload)
-            let lineage = Scope.lineage(of: Array(scope))
-            if event.kindBytes.elementsEqual(ContextProjection.insightKind) {
-                try applyInsight(event, scope: scope, members: members, lineage: lineage, view: view, cache: cache)
-            } else {
-                let fragment = ArraySlice(renderEvent(event, members: members))
-                for level in lineage {
-                    let key = ArraySlice(level)
-                    var state = try cache.load(key)
+        var session = ContextSession(projection: self, cache: ScopeCache(view: view, viewName: name))
+        try session.apply(events)
+        try session.finish()
+    }
+
+    /// Keeps every scope touched in the transaction decoded until `finish`, so a
+    /// rebuild writes each scope once per chunk rather than once per run.
+    public func makeSession(_ view: ViewWriter) -> any ProjectionSession {
+        ContextSession(projection: self, cache: ScopeCache(view: view, viewName: name))
+    }
+
+    struct ContextSession: ProjectionSession {
+        let projection: ContextProjection
+        let cache: ScopeCache
+
+        mutating func apply(_ events: [RecordedEvent]) throws {
+            for event in events { try projection.apply(event, cache: cache) }
+        }
+
+        mutating func finish() throws {
+            for (scope, state) in cache.states { try cache.view.put(Array(scope), state.encode()) }
+            cache.states.removeAll()
+        }
+    }
+
+    private func apply(_ event: RecordedEvent, cache: ScopeCache) throws {
+        let view = cache.view
+        let stream = event.streamBytes
+        guard Scope.isScopeStream(stream) else { return }
+        let scope = ArraySlice(stream)
+        let members = JSONFragments.members(event.payload)
+        let lineage = Scope.lineage(of: Array(scope))
+        if event.kindBytes.elementsEqual(ContextProjection.insightKind) {
+            try applyInsight(event, scope: scope, members: members, lineage: lineage, view: view, cache: cache)
+        } else {
+            let fragment = ArraySlice(renderEvent(event, members: members))
+            for level in lineage {
+                try cache.update(ArraySlice(level)) { state in
                     state.count(kind: event.kindBytes, time: event.timeMicroseconds, position: event.position)
                     state.pushRecent(position: event.position, fragment: fragment, limit: recentEvents)
-                    cache.states[key] = state
                 }
             }
         }
-        for (scope, state) in cache.states { try view.put(Array(scope), state.encode()) }
     }
 
     // MARK: Insights
@@ -80,9 +102,9 @@ public struct ContextProjection: Projection {
         }
         try view.put(event.id.bytes, InsightIndex.idValue(hash: hash, scope: scope), table: ContextProjection.insightIDsTable)
         for level in lineage {
-            let key = ArraySlice(level)
-            var state = try cache.load(key)
-            state.count(kind: event.kindBytes, time: event.timeMicroseconds, position: event.position)
+            try cache.update(ArraySlice(level)) { state in
+                state.count(kind: event.kindBytes, time: event.timeMicroseconds, position: event.position)
+            }
             let indexKey = InsightIndex.key(scope: level, hash: hash)
             var entry = InsightIndex.Entry(id: event.id, importance: importance, position: event.position, mentions: 1,
                                            superseded: false, fragment: [])
@@ -94,9 +116,9 @@ public struct ContextProjection: Projection {
             }
             entry.fragment = renderInsight(event, members: members, id: entry.id, importance: entry.importance, mentions: entry.mentions)
             try view.put(indexKey, entry.encoded, table: ContextProjection.insightsTable)
-            state.upsert(.init(id: entry.id, textHash: hash, importance: entry.importance, position: entry.position,
-                               mentions: entry.mentions, fragment: ArraySlice(entry.fragment)), limit: topInsights)
-            cache.states[key] = state
+            let shown = ScopeState.Insight(id: entry.id, textHash: hash, importance: entry.importance, position: entry.position,
+                                           mentions: entry.mentions, fragment: ArraySlice(entry.fragment))
+            try cache.update(ArraySlice(level)) { $0.upsert(shown, limit: topInsights) }
         }
     }
 
@@ -109,12 +131,9 @@ public struct ContextProjection: Projection {
                   var entry = InsightIndex.Entry(rawEntry), !entry.superseded else { continue }
             entry.superseded = true
             try view.put(indexKey, entry.encoded, table: ContextProjection.insightsTable)
-            let key = ArraySlice(level)
-            var state = try cache.load(key)
-            if state.removeInsight(textHash: hash) {
-                try backfill(&state, scope: level, view: view)
+            try cache.update(ArraySlice(level)) { state in
+                if state.removeInsight(textHash: hash) { try backfill(&state, scope: level, view: view) }
             }
-            cache.states[key] = state
         }
     }
 
@@ -219,8 +238,14 @@ final class ScopeCache {
         self.viewName = viewName
     }
 
-    func load(_ scope: ArraySlice<UInt8>) throws -> ScopeState {
-        if let s = states[scope] { return s }
+    /// Changes a scope's state in place (loading it on first use), so its
+    /// arrays stay uniquely referenced and are not copied on every event.
+    func update(_ scope: ArraySlice<UInt8>, _ body: (inout ScopeState) throws -> Void) throws {
+        if states[scope] == nil { states[scope] = try load(scope) }
+        try body(&states[scope]!)
+    }
+
+    private func load(_ scope: ArraySlice<UInt8>) throws -> ScopeState {
         guard let bytes = try view.get(Array(scope)) else { return ScopeState(scope: scope) }
         do { return try ScopeState.decode(bytes, scope: scope) } catch let e as ByteReader.Failure {
             throw StoreError.corruptView(view: viewName, key: String(decoding: scope, as: UTF8.self), reason: e.reason)

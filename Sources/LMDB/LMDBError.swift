@@ -43,6 +43,8 @@ public struct LMDBError: Error, Equatable, Sendable, CustomStringConvertible {
     public static let corrupted: Int32 = MDB_CORRUPTED
     /// A value or key is too large (`MDB_BAD_VALSIZE`).
     public static let badValueSize: Int32 = MDB_BAD_VALSIZE
+    /// The transaction has too many dirty pages (`MDB_TXN_FULL`).
+    public static let transactionFull: Int32 = MDB_TXN_FULL
     /// Too many named databases (`MDB_DBS_FULL`).
     public static let databasesFull: Int32 = MDB_DBS_FULL
     /// Our own code: the environment is already open in this process.

@@ -70,7 +70,7 @@ final class ProjectionTests: StoreTestCase {
     }
 
     func test_rebuildInSmallChunksGivesTheSameView() async throws {
-        let store = try openStore(projections: [StreamSummaryProjection()]) { $0.writer.catchUpBudgetEvents = 7 }
+        let store = try openStore(projections: [StreamSummaryProjection()]) { $0.writer.rebuildChunkEvents = 7 }
         for i in 0..<10 { try await store.append(events("s\(i % 3)", count: 5, from: i * 5)) }
         let live = try store.dump(view: "stream-summary")
         var progress: [UInt64] = []
@@ -121,7 +121,7 @@ final class ProjectionTests: StoreTestCase {
         plain.close()
 
         // A small budget makes the catch-up take several transactions.
-        let store = try openStore(projections: [StreamSummaryProjection()]) { $0.writer.catchUpBudgetEvents = 7 }
+        let store = try openStore(projections: [StreamSummaryProjection()]) { $0.writer.rebuildChunkEvents = 7 }
 
         XCTAssertEqual(try store.statistics().views.first?.checkpoint, 50)
         XCTAssertEqual(try (0..<4).map { try store.summary(of: "s\($0)")?.count }, [15, 15, 10, 10])

@@ -41,10 +41,33 @@ public protocol Projection: Sendable {
     var tables: [String] { get }
     /// Applies committed events, in log order, inside the write transaction.
     func apply(_ events: [RecordedEvent], to view: ViewWriter) throws
+    /// A session that applies several runs of events in one transaction.
+    ///
+    /// A catch-up or rebuild feeds a long stretch of the log in runs; a
+    /// projection that caches view state can keep it across the runs and write
+    /// each key once in `finish()`. The default applies each run with `apply`.
+    func makeSession(_ view: ViewWriter) -> any ProjectionSession
 }
 
 extension Projection {
     public var tables: [String] { [] }
+    public func makeSession(_ view: ViewWriter) -> any ProjectionSession { EachRunSession(projection: self, view: view) }
+}
+
+/// Applies runs of events to a view within one write transaction; see `Projection.makeSession(_:)`.
+public protocol ProjectionSession {
+    /// Applies the next run of committed events, in log order.
+    mutating func apply(_ events: [RecordedEvent]) throws
+    /// Writes whatever the session kept back. Called once, after the last run.
+    mutating func finish() throws
+}
+
+/// The default session: each run goes straight to `Projection.apply`.
+struct EachRunSession<P: Projection>: ProjectionSession {
+    let projection: P
+    let view: ViewWriter
+    mutating func apply(_ events: [RecordedEvent]) throws { try projection.apply(events, to: view) }
+    mutating func finish() throws {}
 }
 
 /// A projection's write access to its own tables during `Projection.apply`.

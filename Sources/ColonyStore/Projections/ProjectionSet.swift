@@ -89,34 +89,58 @@ final class ProjectionSet: Sendable {
                 cp = Checkpoint(position: 0, version: entry.projection.version)
             }
             let writer = ViewWriter(txn: txn, main: entry.main, extra: entry.extra)
+            var session = entry.projection.makeSession(writer)
             let start = cp
             if cp.position < headBefore {
                 let target = min(headBefore, cp.position + UInt64(max(catchUpBudget, 1)))
-                var missed: [RecordedEvent] = []
-                missed.reserveCapacity(Int(target - cp.position))
+                // Stream the missed events in runs so memory stays bounded however far behind the view is.
+                var run: [RecordedEvent] = []
+                run.reserveCapacity(ProjectionSet.runLength)
+                var last = cp.position
                 try log.scan(from: cp.position + 1, direction: .forward, limit: Int(target - cp.position), txn) { e in
-                    missed.append(e)
+                    run.append(e)
+                    last = e.position
+                    if run.count == ProjectionSet.runLength {
+                        try applyOrFail(entry, run, &session)
+                        run.removeAll(keepingCapacity: true)
+                    }
                     return true
                 }
-                guard missed.last?.position == target else {
-                    throw StoreError.corruptRecord(position: cp.position + UInt64(missed.count) + 1, reason: "missing from the log during catch-up")
+                if !run.isEmpty { try applyOrFail(entry, run, &session) }
+                guard last == target else {
+                    throw StoreError.corruptRecord(position: last + 1, reason: "missing from the log during catch-up")
                 }
-                try applyOrFail(entry, missed, writer)
                 cp.position = target
             }
-            if cp.position == headBefore, let last = newEvents.last {
-                try applyOrFail(entry, newEvents, writer)
-                cp.position = last.position
+            if cp.position == headBefore, let lastNew = newEvents.last {
+                try applyOrFail(entry, newEvents, &session)
+                cp.position = lastNew.position
             }
+            try finishOrFail(entry, &session)
             if cp != start { try setCheckpoint(entry, cp, txn) }
             if cp.position < (newEvents.last?.position ?? headBefore) { allCurrent = false }
         }
         return allCurrent
     }
 
-    private func applyOrFail(_ entry: Entry, _ events: [RecordedEvent], _ writer: ViewWriter) throws {
+    /// Events handed to a projection session at a time during catch-up.
+    static let runLength = 4_096
+
+    private func finishOrFail(_ entry: Entry, _ session: inout any ProjectionSession) throws {
         do {
-            try entry.projection.apply(events, to: writer)
+            try session.finish()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as LMDBError {
+            throw error
+        } catch {
+            throw StoreError.projectionFailed(name: entry.name, reason: "\(error)")
+        }
+    }
+
+    private func applyOrFail(_ entry: Entry, _ events: [RecordedEvent], _ session: inout any ProjectionSession) throws {
+        do {
+            try session.apply(events)
         } catch let error as StoreError {
             throw error
         } catch let error as LMDBError {

@@ -54,15 +54,7 @@ public final class ColonyStore: Sendable {
             let set = try StoreError.wrap { try ProjectionSet.open(projections, env: env, log: log) }
             if !options.readOnly {
                 // Rebuild or catch up views before serving anything.
-                var current = false
-                while !current {
-                    current = try StoreError.wrap {
-                        try env.write { txn in
-                            try set.advance(txn, headBefore: try log.head(txn), newEvents: [],
-                                            catchUpBudget: options.writer.catchUpBudgetEvents)
-                        }
-                    }
-                }
+                _ = try ColonyStore.catchUp(set, env: env, log: log, chunk: options.writer.rebuildChunkEvents)
             }
             let head = try StoreError.wrap { try env.read { try log.head($0) } }
             self.env = env
@@ -207,25 +199,40 @@ public final class ColonyStore: Sendable {
         } ?? projections.entries
         let subset = ProjectionSet(entries: targets, log: log)
         try StoreError.wrap { try env.write { txn in for e in targets { try subset.reset(e, txn) } } }
-        var applied: UInt64 = 0
-        var current = false
-        while !current {
-            current = try StoreError.wrap {
-                try env.write { txn in
-                    let head = try log.head(txn)
-                    let before = try subset.checkpoint(targets[0], txn)?.position ?? 0
-                    let done = try subset.advance(txn, headBefore: head, newEvents: [], catchUpBudget: options.writer.catchUpBudgetEvents)
-                    let after = try subset.checkpoint(targets[0], txn)?.position ?? 0
-                    applied += after - before
-                    progress?(after, head)
-                    return done
-                }
-            }
-        }
+        let applied = try ColonyStore.catchUp(subset, env: env, log: log, chunk: options.writer.rebuildChunkEvents, progress: progress)
         return applied
     }
 
     // MARK: Internals
+
+    /// Brings `set` level with the log in chunks of at most `chunk` events, each one
+    /// transaction with its checkpoint; halves the chunk when LMDB finds a transaction
+    /// too large. Returns the events applied (to the first projection of the set).
+    static func catchUp(_ set: ProjectionSet, env: Environment, log: EventLog, chunk: Int,
+                        progress: ((UInt64, UInt64) -> Void)? = nil) throws -> UInt64 {
+        guard let first = set.entries.first else { return 0 }
+        var budget = max(chunk, 1)
+        var applied: UInt64 = 0
+        var current = false
+        while !current {
+            do {
+                current = try StoreError.wrap {
+                    try env.write { txn in
+                        let head = try log.head(txn)
+                        let before = try set.checkpoint(first, txn)?.position ?? 0
+                        let done = try set.advance(txn, headBefore: head, newEvents: [], catchUpBudget: budget)
+                        let after = try set.checkpoint(first, txn)?.position ?? 0
+                        applied += after >= before ? after - before : after
+                        progress?(after, head)
+                        return done
+                    }
+                }
+            } catch StoreError.storage(let e) where e.code == LMDBError.transactionFull && budget > 1 {
+                budget /= 2
+            }
+        }
+        return applied
+    }
 
     func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
         if isClosed { throw StoreError.closed }

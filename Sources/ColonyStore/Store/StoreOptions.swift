@@ -35,8 +35,13 @@ public struct StoreOptions: Sendable {
         public var enqueueTimeoutMilliseconds = 1_000
         /// Low-priority events are shed once the queue is fuller than this fraction.
         public var lowPriorityShedFraction = 0.5
-        /// At most this many log events applied per transaction when a view catches up.
+        /// At most this many log events applied per transaction when a view catches up
+        /// while the store is serving appends (bounds the latency one catch-up adds).
         public var catchUpBudgetEvents = 65_536
+        /// Log events per transaction when rebuilding a view, or catching it up while the
+        /// store opens. Larger chunks write each view key fewer times; a chunk that makes
+        /// the transaction too large for LMDB is halved and retried.
+        public var rebuildChunkEvents = 1_000_000
         public init() {}
     }
 
