@@ -60,7 +60,7 @@ public struct ContextProjection: Projection {
         }
 
         mutating func finish() throws {
-            for (scope, state) in cache.states { try cache.view.put(Array(scope), state.encode()) }
+            for (scope, state) in cache.states { try cache.view.put(Array(scope.bytes), state.encode()) }
             cache.states.removeAll()
         }
     }
@@ -229,7 +229,15 @@ public struct ContextProjection: Projection {
 
 /// The scope states one `apply` call has loaded and changed; each is encoded once at the end.
 final class ScopeCache {
-    var states: [ArraySlice<UInt8>: ScopeState] = [:]
+    /// A scope path as a dictionary key, hashed in one pass over its bytes
+    /// (an `ArraySlice<UInt8>` key would feed the hasher byte by byte).
+    struct Key: Hashable {
+        let bytes: ArraySlice<UInt8>
+        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+        static func == (a: Key, b: Key) -> Bool { a.bytes.elementsEqual(b.bytes) }
+    }
+
+    var states: [Key: ScopeState] = [:]
     let view: ViewWriter
     let viewName: String
 
@@ -241,8 +249,9 @@ final class ScopeCache {
     /// Changes a scope's state in place (loading it on first use), so its
     /// arrays stay uniquely referenced and are not copied on every event.
     func update(_ scope: ArraySlice<UInt8>, _ body: (inout ScopeState) throws -> Void) throws {
-        if states[scope] == nil { states[scope] = try load(scope) }
-        try body(&states[scope]!)
+        let key = Key(bytes: scope)
+        if states[key] == nil { states[key] = try load(scope) }
+        try body(&states[key]!)
     }
 
     private func load(_ scope: ArraySlice<UInt8>) throws -> ScopeState {
