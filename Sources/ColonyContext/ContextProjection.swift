@@ -16,8 +16,8 @@ import ColonyStore
 public struct ContextProjection: Projection {
     /// The view's name: `view:context`.
     public let name = "context"
-    /// Format 1; the limits are part of the version so changing them rebuilds the view.
-    public var version: UInt32 { 1 << 16 | UInt32(recentEvents) << 8 | UInt32(topInsights) }
+    /// Stored format 2; the limits are part of the version so changing them rebuilds the view.
+    public var version: UInt32 { 2 << 16 | UInt32(recentEvents) << 8 | UInt32(topInsights) }
     /// The insight index and the insight id table.
     public var tables: [String] { [ContextProjection.insightsTable, ContextProjection.insightIDsTable] }
 

@@ -26,23 +26,28 @@ enum ContextRenderer {
         // Fragments are (start, length) pairs; at most 255 + 255 of them.
         var recent: [(Int, Int)] = []
         recent.reserveCapacity(min(recentCount, query.maxEvents))
+        var f = o + 12 * recentCount
         for _ in 0..<recentCount {
             let position = try u64(o)
             let length = try u32(o + 8)
-            guard o + 12 + length <= n else { throw ByteReader.Failure(reason: "event fragment overruns the value") }
-            if recent.count < query.maxEvents && position > (query.sincePosition ?? 0) { recent.append((o + 12, length)) }
-            o += 12 + length
+            guard f + length <= n else { throw ByteReader.Failure(reason: "event fragment overruns the value") }
+            if recent.count < query.maxEvents && position > (query.sincePosition ?? 0) { recent.append((f, length)) }
+            o += 12
+            f += length
         }
+        o = f
         let insightCount = try u16(o)
         o += 2
         var insights: [(Int, Int)] = []
         insights.reserveCapacity(min(insightCount, query.maxInsights))
+        f = o + 48 * insightCount
         for _ in 0..<insightCount {
             let position = try u64(o + 32)
             let length = try u32(o + 44)
-            guard o + 48 + length <= n else { throw ByteReader.Failure(reason: "insight fragment overruns the value") }
-            if insights.count < query.maxInsights && position > (query.sincePosition ?? 0) { insights.append((o + 48, length)) }
-            o += 48 + length
+            guard f + length <= n else { throw ByteReader.Failure(reason: "insight fragment overruns the value") }
+            if insights.count < query.maxInsights && position > (query.sincePosition ?? 0) { insights.append((f, length)) }
+            o += 48
+            f += length
         }
         // Fit the byte cap: insights first (they are the distilled knowledge), then newest events.
         let fixed = headLength + 12 + 15 + 19   // ,"recent":[ … ],"insights":[ … ],"truncated":false}

@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+//
+// Colony's benchmarks, kept in their own package so the root package (and the
+// CI test run) never builds package-benchmark and its dependencies.
+//
+//   cd Benchmarks && swift package --disable-sandbox benchmark
+//
+// See docs/PERFORMANCE.md for what each benchmark measures and the figures.
+import PackageDescription
+
+import class Foundation.ProcessInfo
+
+// Allocation counts come from package-benchmark's malloc interposer. It adds a
+// little to every malloc, so latency can be measured without it by setting
+// COLONY_BENCH_NO_MALLOC_COUNTS=1 (the malloc metrics then read zero).
+let countMallocs = ProcessInfo.processInfo.environment["COLONY_BENCH_NO_MALLOC_COUNTS"] == nil
+
+let package = Package(
+    name: "ColonyBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "Colony", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1",
+                 traits: countMallocs ? ["MallocInterposer"] : []),
+    ],
+    targets: [
+        .executableTarget(
+            name: "ColonyBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LMDB", package: "Colony"),
+                .product(name: "ColonyStore", package: "Colony"),
+                .product(name: "ColonyContext", package: "Colony"),
+            ],
+            path: "Benchmarks/ColonyBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
