@@ -42,6 +42,19 @@ extension TransactionReading {
         return try body(Cursor(handle: cursor!, database: db))
     }
 
+    /// Calls `body` for each entry of `db` whose key starts with `prefix`, in key
+    /// order, until it returns false. The buffers are valid only inside `body`.
+    public func scan(_ db: Database, prefix: [UInt8],
+                     _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try withCursor(db) { cursor in
+            var entry = try cursor.seek(atOrAfter: prefix)
+            while let e = entry, e.key.starts(with: prefix) {
+                if try !body(e.key, e.value) { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+
     /// Number of entries in `db`.
     public func count(_ db: Database) throws -> Int {
         var stat = MDB_stat()

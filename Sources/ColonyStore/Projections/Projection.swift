@@ -99,13 +99,7 @@ public struct ViewWriter {
     /// Calls `body` for each entry whose key starts with `prefix`, in key order, until it returns false.
     /// The buffers are valid only inside `body`, and only until the next write.
     public func scan(prefix: [UInt8], table: String? = nil, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
-        try txn.withCursor(database(table)) { cursor in
-            var entry = try cursor.seek(atOrAfter: prefix)
-            while let e = entry, e.key.starts(with: prefix) {
-                if try !body(e.key, e.value) { return }
-                entry = try cursor.next()
-            }
-        }
+        try txn.scan(database(table), prefix: prefix, body)
     }
 
     private func database(_ table: String?) throws -> Database {
@@ -141,13 +135,7 @@ public struct ViewReader {
 
     /// Calls `body` for each entry whose key starts with `prefix`, in key order, until it returns false.
     public func scan(prefix: [UInt8], table: String? = nil, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
-        try txn.withCursor(database(table)) { cursor in
-            var entry = try cursor.seek(atOrAfter: prefix)
-            while let e = entry, e.key.starts(with: prefix) {
-                if try !body(e.key, e.value) { return }
-                entry = try cursor.next()
-            }
-        }
+        try txn.scan(database(table), prefix: prefix, body)
     }
 
     @usableFromInline
