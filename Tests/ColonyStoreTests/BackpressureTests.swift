@@ -39,6 +39,44 @@ final class BackpressureTests: StoreTestCase {
         return (store, result)
     }
 
+    /// A store whose writer lingers so the queue stays full while a test arranges it.
+    private func lingeringStore() throws -> ColonyStore {
+        try openStore {
+            $0.writer.queueCapacityEvents = 64
+            $0.writer.lowPriorityShedFraction = 1.0  // low priority is shed only to make room
+            $0.writer.maxBatchEvents = 1_000
+            $0.writer.maxBatchDelayMicroseconds = 400_000
+            $0.writer.enqueueTimeoutMilliseconds = 100
+        }
+    }
+
+    func test_aNormalAppendEvictsQueuedLowPriorityAppendsWhenThatMakesRoom() async throws {
+        let store = try lingeringStore()
+        let low = Task { try await store.append(events("low", count: 64).map { var e = $0; e.priority = .low; return e }) }
+        try await Task.sleep(nanoseconds: 50_000_000)
+        let normal = try await store.append(event("normal"))
+
+        XCTAssertEqual(normal.positions, [1])
+        let lowError = await thrownError { try await low.value }
+        XCTAssertEqual(lowError as? StoreError, .shed)
+        XCTAssertEqual(try store.statistics().shedEvents, 64)
+    }
+
+    func test_nothingIsEvictedForAnAppendThatWouldStillNotFit() async throws {
+        let store = try lingeringStore()
+        let low = Task { try await store.append(events("low", count: 32).map { var e = $0; e.priority = .low; return e }) }
+        let normal = Task { try await store.append(events("normal", count: 32)) }
+        try await Task.sleep(nanoseconds: 50_000_000)
+        let tooBig = await thrownError { try await store.append(events("big", count: 40)) }
+
+        guard case .overloaded = tooBig as? StoreError else { return XCTFail("expected overloaded, got \(String(describing: tooBig))") }
+        let lowResult = try await low.value
+        let normalResult = try await normal.value
+        XCTAssertEqual(lowResult.positions.count, 32, "the low-priority append was not shed for nothing")
+        XCTAssertEqual(normalResult.positions.count, 32)
+        XCTAssertEqual(try store.statistics().shedEvents, 0)
+    }
+
     func test_floodOfLowPriorityAppendsIsShedAndCounted() async throws {
         let (store, flood) = try await flood(low: 2_000, normal: 0)
 

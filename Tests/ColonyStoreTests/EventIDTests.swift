@@ -26,7 +26,8 @@ final class EventIDTests: XCTestCase {
         let bad = ["", "0123", "01234567-89ab-cdef-fedc-ba987654321",  // 31 digits
                    "01234567-89ab-cdef-fedc-ba98765432100",  // 33 digits
                    "01234567-89ab-cdef-fedc-ba987654321g", "{01234567-89ab-cdef-fedc-ba9876543210}",
-                   " 01234567-89ab-cdef-fedc-ba9876543210", "01234567 89ab cdef fedc ba9876543210"]
+                   " 01234567-89ab-cdef-fedc-ba9876543210", "01234567 89ab cdef fedc ba9876543210",
+                   "0123456-789ab-cdef-fedc-ba9876543210", "0-123456789abcdeffedcba9876543210"]  // dashes out of place
         for text in bad { XCTAssertNil(EventID(string: text), text) }
     }
 

@@ -29,15 +29,22 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible, Comparable {
         low = (rng.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
     }
 
-    /// Parses 32 hex digits, with or without UUID dashes. Returns `nil` otherwise.
+    /// Parses a UUID (`8-4-4-4-12` hex digits) or 32 hex digits without dashes,
+    /// in either case. Returns `nil` for anything else.
     public init?(string: String) {
+        let utf8 = Array(string.utf8)
+        let dashed = utf8.count == 36
+        guard dashed || utf8.count == 32 else { return nil }
         var digits: [UInt8] = []
         digits.reserveCapacity(32)
-        for b in string.utf8 where b != UInt8(ascii: "-") {
+        for (i, b) in utf8.enumerated() {
+            if dashed && (i == 8 || i == 13 || i == 18 || i == 23) {
+                guard b == UInt8(ascii: "-") else { return nil }
+                continue
+            }
             guard let v = EventID.hexValue(b) else { return nil }
             digits.append(v)
         }
-        guard digits.count == 32 else { return nil }
         var h: UInt64 = 0, l: UInt64 = 0
         for i in 0..<16 { h = h << 4 | UInt64(digits[i]) }
         for i in 16..<32 { l = l << 4 | UInt64(digits[i]) }

@@ -119,8 +119,10 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         var evicted: [Request] = []
-        if queuedEvents + n > options.queueCapacityEvents && !request.isLowPriority {
-            // Make room by shedding queued low-priority appends, newest first.
+        if queuedEvents + n > options.queueCapacityEvents && !request.isLowPriority && waiters.isEmpty
+            && queuedEvents - queue.reduce(0, { $0 + ($1.isLowPriority ? $1.events.count : 0) }) + n <= options.queueCapacityEvents {
+            // Make room by shedding queued low-priority appends, newest first; only when
+            // that admits this append at once, so nothing is shed for an append that would wait anyway.
             var i = queue.count - 1
             while i >= 0 && queuedEvents + n > options.queueCapacityEvents {
                 if queue[i].isLowPriority {
