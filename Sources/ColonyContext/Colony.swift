@@ -27,7 +27,7 @@ extension ColonyStore {
         try query.validate()
         do {
             return try withView("context") { view in
-                try view.withValue(Array(checked.path.utf8)) { stored in
+                try view.withValue(checked.key) { stored in
                     do {
                         return try ContextRenderer.render(stored: stored, scope: checked.path, query: query)
                     } catch let e as ByteReader.Failure {

@@ -16,11 +16,18 @@ public struct Scope: Hashable, Sendable, CustomStringConvertible {
 
     /// The path as given.
     public let path: String
+    /// The path's UTF-8 bytes: the context view's key.
+    let key: [UInt8]
 
     public init(_ path: String) throws {
-        try Scope.check(Array(path.utf8), display: path)
+        let key = Array(path.utf8)
+        try Scope.check(key, display: path)
         self.path = path
+        self.key = key
     }
+
+    public static func == (a: Scope, b: Scope) -> Bool { a.path == b.path }
+    public func hash(into hasher: inout Hasher) { hasher.combine(path) }
 
     /// Validates raw bytes (which must be UTF-8) as a scope path.
     public init(bytes: [UInt8]) throws {
@@ -30,15 +37,13 @@ public struct Scope: Hashable, Sendable, CustomStringConvertible {
         try self.init(s)
     }
 
-    init(unchecked path: String) { self.path = path }
-
     public var description: String { path }
 
     /// The scope's segments.
     public var segments: [Substring] { path.split(separator: "/", omittingEmptySubsequences: false) }
 
     /// The scope's ancestors from the root down, then the scope itself.
-    public var lineage: [String] { Scope.lineage(of: Array(path.utf8)).map { String(decoding: $0, as: UTF8.self) } }
+    public var lineage: [String] { Scope.lineage(of: key).map { String(decoding: $0, as: UTF8.self) } }
 
     /// Prefixes of `path` ending before each `/`, then `path` itself.
     static func lineage(of path: [UInt8]) -> [[UInt8]] {
