@@ -45,17 +45,10 @@ func bulkAppendBenchmarks() {
     Benchmark("3b bulk append baseline raw LMDB, 1,000 records + view puts per commit", configuration: configuration) { benchmark in
         let fixture = raw.value!
         let first = fixture.take(batchSize)
-        let records = (first..<(first + batchSize)).map { Workload.rawRecord($0, leaves: Workload.leafScopes) }
-        let scopes = (first..<(first + batchSize)).map { Array(Workload.scope(event: $0, leaves: Workload.leafScopes).utf8) }
-        let store = fixture.raw
+        let batch = fixture.raw.prepare(events: first..<(first + batchSize), leaves: Workload.leafScopes)
         benchmark.startMeasurement()
         let started = ContinuousClock.now
-        try store.env.write { txn in
-            for i in 0..<batchSize {
-                try txn.append(store.events, position: UInt64(first + i + 1), record: records[i])
-                try txn.put(store.views, key: scopes[i], value: Workload.rawViewValue)
-            }
-        }
+        try fixture.raw.commit(batch)
         let elapsed = ContinuousClock.now - started
         benchmark.stopMeasurement()
         benchmark.measurement(.eventsPerSecond, eventsPerSecond(batchSize, elapsed))

@@ -101,20 +101,36 @@ final class RawStore: Sendable {
         views = try env.openDatabase(named: "views", flags: .create)
     }
 
-    /// Appends the raw records of events `range` (position = index + 1) and, for each,
-    /// puts `Workload.rawViewValue` under its scope; one transaction per `perTransaction` events.
+    /// The raw records of a run of events and their scopes, built outside any measurement.
+    struct Batch {
+        let first: Int
+        let records: [[UInt8]]
+        let scopes: [[UInt8]]
+    }
+
+    /// Encodes events `range` (position = index + 1) for `commit`.
+    func prepare(events range: Range<Int>, leaves: Int) -> Batch {
+        Batch(first: range.lowerBound,
+              records: range.map { Workload.rawRecord($0, leaves: leaves) },
+              scopes: range.map { Array(Workload.scope(event: $0, leaves: leaves).utf8) })
+    }
+
+    /// One transaction: each record with `MDB_APPEND`, and `Workload.rawViewValue` put under its scope.
+    func commit(_ batch: Batch) throws {
+        try env.write { txn in
+            for (offset, record) in batch.records.enumerated() {
+                try txn.append(events, position: UInt64(batch.first + offset + 1), record: record)
+                try txn.put(views, key: batch.scopes[offset], value: Workload.rawViewValue)
+            }
+        }
+    }
+
+    /// Appends events `range` in transactions of `perTransaction` events.
     func append(events range: Range<Int>, leaves: Int, perTransaction: Int) throws {
         var next = range.lowerBound
         while next < range.upperBound {
             let chunk = next..<min(next + perTransaction, range.upperBound)
-            let records = chunk.map { Workload.rawRecord($0, leaves: leaves) }
-            let scopes = chunk.map { Array(Workload.scope(event: $0, leaves: leaves).utf8) }
-            try env.write { txn in
-                for (offset, i) in chunk.enumerated() {
-                    try txn.append(events, position: UInt64(i + 1), record: records[offset])
-                    try txn.put(views, key: scopes[offset], value: Workload.rawViewValue)
-                }
-            }
+            try commit(prepare(events: chunk, leaves: leaves))
             next = chunk.upperBound
         }
     }
