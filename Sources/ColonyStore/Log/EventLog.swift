@@ -125,7 +125,8 @@ struct EventLog: Sendable {
                     duplicates += 1
                 }
             }
-            let lastStream = Array(batch.last?.stream.utf8 ?? "".utf8)
+            let streamNames = batch.map { Array($0.stream.utf8) }
+            let lastStream = streamNames.last ?? []
             if duplicates == batch.count {
                 // A retry of a batch that is already committed: answer as the first time.
                 let version = try streamState(lastStream)?.version ?? 0
@@ -133,7 +134,7 @@ struct EventLog: Sendable {
                 return AppendResult(positions: positions, duplicates: duplicates, streamVersion: version)
             }
             // Load every stream the batch writes to now, so the write phase cannot fail on a read.
-            for (i, event) in batch.enumerated() where isNew[i] { _ = try streamState(Array(event.stream.utf8)) }
+            for i in batch.indices where isNew[i] { _ = try streamState(streamNames[i]) }
             if expected != .any {
                 let actual = try streamState(lastStream)?.version
                 if !expected.admits(actual) {
@@ -143,7 +144,7 @@ struct EventLog: Sendable {
             // 2. Writes.
             var version: UInt64 = 0
             for (i, event) in batch.enumerated() where isNew[i] {
-                let streamName = Array(event.stream.utf8)
+                let streamName = streamNames[i]
                 var state = try streamState(streamName) ?? (id: try allocateStreamID(), version: 0)
                 state.version += 1
                 version = state.version

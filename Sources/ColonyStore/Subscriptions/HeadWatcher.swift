@@ -26,8 +26,6 @@ final class HeadWatcher: @unchecked Sendable {
         self.pollIntervalNanoseconds = UInt64(max(pollIntervalMilliseconds, 1)) * 1_000_000
     }
 
-    var isClosed: Bool { lock.lock(); defer { lock.unlock() }; return closed }
-
     /// Records that the log reached `position`, waking those waiting for it.
     func advanced(to position: UInt64) {
         lock.lock()
