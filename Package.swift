@@ -8,10 +8,12 @@ let package = Package(
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "ColonyStore", targets: ["ColonyStore"]),
         .library(name: "ColonyContext", targets: ["ColonyContext"]),
+        .library(name: "ColonyMCP", targets: ["ColonyMCP"]),
         .executable(name: "colony", targets: ["colony"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -22,11 +24,21 @@ let package = Package(
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "ColonyStore", dependencies: ["LMDB"]),
         .target(name: "ColonyContext", dependencies: ["ColonyStore"]),
+        .target(
+            name: "ColonyMCP",
+            dependencies: [
+                "ColonyStore",
+                "ColonyContext",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "colony",
             dependencies: [
                 "ColonyStore",
                 "ColonyContext",
+                "ColonyMCP",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,5 +51,6 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "ColonyStoreTests", dependencies: ["ColonyStore", "ColonyTestSupport"]),
         .testTarget(name: "ColonyContextTests", dependencies: ["ColonyContext"]),
+        .testTarget(name: "ColonyMCPTests", dependencies: ["ColonyMCP", "ColonyContext"]),
     ]
 )

@@ -40,6 +40,22 @@ extension ColonyStore {
         }
     }
 
+    /// The position of the last event in `scope`'s context (0 for an empty scope):
+    /// what changed when it moved. One lookup; nothing is rendered.
+    public func contextPosition(of scope: String) throws -> UInt64 {
+        let checked = try Scope(scope)
+        do {
+            return try withView("context") { view in
+                try view.withValue(checked.key) { stored in
+                    guard let stored, stored.count > 5 else { return 0 }
+                    return ContextRenderer.position(inHeadOf: stored)
+                }
+            }
+        } catch StoreError.unknownView {
+            throw ContextError.contextViewNotRegistered
+        }
+    }
+
     /// Appends an agent event to `scope`.
     ///
     /// - Parameters:

@@ -87,6 +87,26 @@ enum ContextRenderer {
         return ContextDocument(json: out, truncated: truncated)
     }
 
+    /// The `"position":N` of a stored value's pre-rendered head (0 if absent).
+    static func position(inHeadOf stored: UnsafeRawBufferPointer) -> UInt64 {
+        let headLength = Int(UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: 1, as: UInt32.self)))
+        let head = UnsafeRawBufferPointer(rebasing: stored[5..<min(5 + headLength, stored.count)])
+        let key = Array(",\"position\":".utf8)
+        guard head.count > key.count else { return 0 }
+        var i = 0
+        search: while i + key.count <= head.count {
+            for k in 0..<key.count where head[i + k] != key[k] { i += 1; continue search }
+            break
+        }
+        var v: UInt64 = 0
+        var j = i + key.count
+        while j < head.count, head[j] >= 0x30, head[j] <= 0x39 {
+            v = v &* 10 &+ UInt64(head[j] - 0x30)
+            j += 1
+        }
+        return v
+    }
+
     static func empty(scope: String) -> ContextDocument {
         var out: [UInt8] = []
         JSONFragments.appendRaw("{\"scope\":", to: &out)

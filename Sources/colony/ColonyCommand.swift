@@ -14,7 +14,7 @@ struct ColonyCommand: AsyncParsableCommand {
             (~/.local/share/colony). Several processes may use one store at once.
             """,
         version: ColonyVersion.string,
-        subcommands: [StatsCommand.self, LogCommand.self, InsightCommand.self, ContextCommand.self]
+        subcommands: [ServeCommand.self, StatsCommand.self, LogCommand.self, InsightCommand.self, ContextCommand.self]
     )
 }
 

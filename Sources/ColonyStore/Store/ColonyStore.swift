@@ -176,6 +176,13 @@ public final class ColonyStore: Sendable {
         EventSubscription(store: self, after: position, chunk: 512)
     }
 
+    /// Returns once the log's head is past `position` (a commit by this or any
+    /// other process on the store), the task is cancelled, or the store closes.
+    /// Other processes' commits are noticed within `subscriptionPollIntervalMilliseconds`.
+    public func waitForCommit(after position: UInt64) async {
+        await headWatcher.wait(after: position)
+    }
+
     // MARK: Views
 
     /// Runs `body` with read access to a projection's view, in one read transaction.

@@ -1,0 +1,193 @@
+import ColonyContext
+import ColonyStore
+import Foundation
+
+/// What a tool call produced: a result to send (success or tool error), or a
+/// protocol error.
+enum ToolOutcome {
+    /// The bytes of a `CallToolResult` object.
+    case result([UInt8], failed: Bool)
+    case protocolError(JSONRPC.Failure)
+}
+
+/// The tools' behaviour over the store. Reads touch only the context view;
+/// writes go through the store's group-commit writer.
+struct ContextTools {
+    let store: ColonyStore
+    let metrics: ServerMetrics
+
+    // MARK: get_context
+
+    static let getContextArguments = ["scope", "max_events", "max_insights", "max_bytes", "since_position", "format"]
+
+    func getContext(_ raw: JSONValue?) -> ToolOutcome {
+        do {
+            let args = try ToolArguments(tool: "get_context", raw, allowed: Self.getContextArguments)
+            let scope = try args.requiredString("scope")
+            var query = ContextQuery()
+            if let v = try args.int("max_events", in: 0...255) { query.maxEvents = Int(v) }
+            if let v = try args.int("max_insights", in: 0...255) { query.maxInsights = Int(v) }
+            if let v = try args.int("max_bytes", in: 4096...16_777_216) { query.maxBytes = Int(v) }
+            if let v = try args.int("since_position", in: 0...Int64.max) { query.sincePosition = UInt64(v) }
+            let markdown = try args.oneOf("format", ["json", "markdown"]) == "markdown"
+            let doc = try store.context(of: scope, query)
+            if markdown {
+                let text = MarkdownContext.render(json: doc.json)
+                return .result(Self.structuredResult(text: Array(text.utf8), structured: doc.json), failed: false)
+            }
+            return .result(Self.structuredResult(jsonText: doc.json), failed: false)
+        } catch {
+            return Self.toolError(error)
+        }
+    }
+
+    // MARK: log_event, log_insight
+
+    static let logEventArguments = ["scope", "text", "kind", "data", "priority", "event_id", "agent"]
+    static let logInsightArguments = ["scope", "text", "importance", "tags", "supersedes", "event_id", "agent"]
+
+    /// Checked arguments of a write, so bad input is answered before anything is queued.
+    enum Write {
+        case event(scope: String, text: String, kind: String, data: [UInt8]?, priority: NewEvent.Priority, id: EventID, agent: String?)
+        case insight(scope: String, text: String, importance: Double, tags: [String], supersedes: EventID?, id: EventID, agent: String?)
+    }
+
+    func checkLogEvent(_ raw: JSONValue?) throws -> Write {
+        let args = try ToolArguments(tool: "log_event", raw, allowed: Self.logEventArguments)
+        let scope = try args.requiredString("scope")
+        let text = try args.requiredString("text")
+        let kind = try args.string("kind") ?? "event"
+        let data = args.value("data").map(\.jsonBytes)
+        let priority: NewEvent.Priority = try args.oneOf("priority", ["normal", "low"]) == "low" ? .low : .normal
+        let id = try Self.eventID(args)
+        return .event(scope: scope, text: text, kind: kind, data: data, priority: priority, id: id, agent: try args.string("agent"))
+    }
+
+    func checkLogInsight(_ raw: JSONValue?) throws -> Write {
+        let args = try ToolArguments(tool: "log_insight", raw, allowed: Self.logInsightArguments)
+        let scope = try args.requiredString("scope")
+        let text = try args.requiredString("text")
+        let importance = try args.double("importance", in: 0...1) ?? 0.5
+        let tags = try args.strings("tags") ?? []
+        var supersedes: EventID? = nil
+        if let s = try args.string("supersedes") {
+            guard let id = EventID(string: s) else { throw ToolArguments.Invalid("supersedes \"\(s.prefix(64))\" is not an event id (a UUID)") }
+            supersedes = id
+        }
+        return .insight(scope: scope, text: text, importance: importance, tags: tags, supersedes: supersedes,
+                        id: try Self.eventID(args), agent: try args.string("agent"))
+    }
+
+    static func eventID(_ args: ToolArguments) throws -> EventID {
+        guard let s = try args.string("event_id") else { return EventID() }
+        guard let id = EventID(string: s) else { throw ToolArguments.Invalid("event_id \"\(s.prefix(64))\" is not a UUID") }
+        return id
+    }
+
+    /// Appends and waits until the event is durable (or buffered, in buffered mode).
+    func perform(_ write: Write) async -> ToolOutcome {
+        do {
+            let result: AppendResult
+            let scope: String, id: EventID
+            switch write {
+            case let .event(s, text, kind, data, priority, eid, agent):
+                scope = s; id = eid
+                result = try await store.logEvent(scope: s, text: text, kind: kind, data: data, agent: agent, priority: priority, id: eid)
+            case let .insight(s, text, importance, tags, supersedes, eid, agent):
+                scope = s; id = eid
+                result = try await store.logInsight(scope: s, text: text, importance: importance, tags: tags,
+                                                    supersedes: supersedes, agent: agent, id: eid)
+            }
+            var json: [UInt8] = []
+            JSONWriter.raw("{\"position\":", to: &json)
+            JSONWriter.uint(result.lastPosition, to: &json)
+            JSONWriter.raw(",\"event_id\":", to: &json)
+            JSONWriter.string(id.description, to: &json)
+            JSONWriter.raw(",\"scope\":", to: &json)
+            JSONWriter.string(scope, to: &json)
+            JSONWriter.raw(result.duplicates > 0 ? ",\"duplicate\":true}" : ",\"duplicate\":false}", to: &json)
+            return .result(Self.structuredResult(jsonText: json), failed: false)
+        } catch {
+            return Self.toolError(error)
+        }
+    }
+
+    // MARK: get_stats
+
+    func getStats(_ raw: JSONValue?) -> ToolOutcome {
+        do {
+            _ = try ToolArguments(tool: "get_stats", raw, allowed: [])
+            return .result(Self.structuredResult(jsonText: try statsJSON().jsonBytes), failed: false)
+        } catch {
+            return Self.toolError(error)
+        }
+    }
+
+    func statsJSON() throws -> JSONValue {
+        let s = try store.statistics()
+        let lag = s.views.map(\.lagEvents).max() ?? 0
+        var tools: [(String, JSONValue)] = []
+        for m in metrics.summaries() {
+            tools.append((m.name, .object([
+                ("calls", .int(Int64(m.calls))), ("errors", .int(Int64(m.errors))),
+                ("p50_us", .double(Double(m.p50) / 1000)), ("p95_us", .double(Double(m.p95) / 1000)),
+                ("p99_us", .double(Double(m.p99) / 1000)), ("max_us", .double(Double(m.max) / 1000)),
+            ])))
+        }
+        return .object([
+            ("head_position", .int(Int64(s.headPosition))),
+            ("events", .int(Int64(s.headPosition))),
+            ("streams", .int(Int64(s.streams))),
+            ("store_bytes", .int(Int64(s.fileSizeBytes))),
+            ("used_bytes", .int(Int64(s.usedBytes))),
+            ("map_bytes", .int(Int64(s.mapSizeBytes))),
+            ("durability", .string(s.durability)),
+            ("queue_depth", .int(Int64(s.queueDepthEvents))),
+            ("max_queue_depth", .int(Int64(s.maxQueueDepthEvents))),
+            ("shed_events", .int(Int64(s.shedEvents))),
+            ("overloaded_appends", .int(Int64(s.overloadedAppends))),
+            ("view_lag", .int(Int64(lag))),
+            ("views", .array(s.views.map { .object([("name", .string($0.name)), ("checkpoint", .int(Int64($0.checkpoint))),
+                                                     ("lag", .int(Int64($0.lagEvents)))]) })),
+            ("readers_in_use", .int(Int64(s.readersInUse))),
+            ("memory_rss_bytes", .int(Int64(ServerMetrics.residentBytes()))),
+            ("uptime_seconds", .double((Date().timeIntervalSince(metrics.started) * 1000).rounded() / 1000)),
+            ("tools", .object(tools)),
+        ])
+    }
+
+    // MARK: Results
+
+    /// A result whose structured content is `jsonText` and whose text content is the same JSON.
+    static func structuredResult(jsonText: [UInt8]) -> [UInt8] {
+        structuredResult(text: jsonText, structured: jsonText)
+    }
+
+    static func structuredResult(text: [UInt8], structured: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count + text.count / 8 + structured.count + 96)
+        JSONWriter.raw("{\"content\":[{\"type\":\"text\",\"text\":", to: &out)
+        JSONWriter.escaped(text, to: &out)
+        JSONWriter.raw("}],\"structuredContent\":", to: &out)
+        out.append(contentsOf: structured)
+        JSONWriter.raw(",\"isError\":false}", to: &out)
+        return out
+    }
+
+    /// A tool execution error the model can read and act on.
+    static func toolError(_ error: any Error) -> ToolOutcome {
+        let message: String
+        switch error {
+        case let e as ToolArguments.Invalid: message = "invalid arguments: \(e.description)"
+        case let e as ContextError: message = e.description
+        case let e as StoreError where e.isRetryable: message = "\(e.description) (retryable: try again shortly)"
+        case let e as StoreError: message = e.description
+        default: message = "\(error)"
+        }
+        var out: [UInt8] = []
+        JSONWriter.raw("{\"content\":[{\"type\":\"text\",\"text\":", to: &out)
+        JSONWriter.string(message, to: &out)
+        JSONWriter.raw("}],\"isError\":true}", to: &out)
+        return .result(out, failed: true)
+    }
+}

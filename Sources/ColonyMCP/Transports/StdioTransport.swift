@@ -1,0 +1,153 @@
+import Foundation
+import Synchronization
+
+/// MCP over stdio: one JSON-RPC message per line on stdin, answers one per line
+/// on stdout, nothing else on stdout (logs go to stderr).
+///
+/// A reader thread blocks in read(2) and answers every read from the view at
+/// once; answers to all the lines of one read are written with one write(2), so
+/// a pipelining client is not held to one system call per message. Writes that
+/// wait for durability answer from the writer's task when they are done.
+public final class StdioTransport: Sendable {
+    let server: MCPServer
+    let input: Int32
+    let output: OutputSink
+    let session: MCPSession
+    private let inFlight = Atomic<Int>(0)
+
+    public init(server: MCPServer, input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) {
+        self.server = server
+        self.input = input
+        let sink = OutputSink(fd: output)
+        self.output = sink
+        self.session = MCPSession(id: "stdio") { bytes in sink.send(bytes, flush: true) }
+    }
+
+    /// Serves until stdin reaches end of file (the client went away), then waits
+    /// up to `drainSeconds` for writes still in progress to be answered.
+    public func run(drainSeconds: Double = 5) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread { [self] in
+                readLoop()
+                done.resume()
+            }
+            thread.name = "colony-stdio"
+            thread.stackSize = 8 << 20  // room for the parser's recursion on deeply nested input
+            thread.start()
+        }
+        let deadline = Date().addingTimeInterval(drainSeconds)
+        while inFlight.load(ordering: .acquiring) > 0 && Date() < deadline {
+            try? await Task.sleep(nanoseconds: 1_000_000)
+        }
+        output.flush()
+        server.close(session)
+    }
+
+    private func readLoop() {
+        let chunkSize = 256 << 10
+        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        var pending: [UInt8] = []      // an incomplete line carried over to the next read
+        var discarding = false          // inside a line over the size limit
+        var discarded = 0
+        let limit = server.maxMessageBytes
+        let later: @Sendable ([UInt8]) -> Void = { [self] bytes in
+            output.send(bytes, flush: true)
+            inFlight.subtract(1, ordering: .releasing)
+        }
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, chunkSize) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            buffer.withUnsafeBytes { raw in
+                let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
+                var lineStart = 0
+                while let newline = chunk[lineStart...].firstIndex(of: 0x0A) {
+                    if discarding {
+                        discarded += newline - lineStart
+                        output.send(server.oversized(discarded), flush: false)
+                        discarding = false
+                        discarded = 0
+                    } else if pending.isEmpty {
+                        handleLine(UnsafeRawBufferPointer(rebasing: chunk[lineStart..<newline]), later: later)
+                    } else {
+                        pending.append(contentsOf: chunk[lineStart..<newline])
+                        pending.withUnsafeBytes { handleLine($0, later: later) }
+                        pending.removeAll(keepingCapacity: pending.count <= chunkSize)
+                    }
+                    lineStart = newline + 1
+                }
+                if lineStart < n {
+                    if discarding {
+                        discarded += n - lineStart
+                    } else {
+                        pending.append(contentsOf: chunk[lineStart..<n])
+                        if pending.count > limit {
+                            discarding = true
+                            discarded = pending.count
+                            pending = []
+                        }
+                    }
+                }
+            }
+            output.flush()
+        }
+        // End of input: a last line without a newline is still a message.
+        if !pending.isEmpty && !discarding { pending.withUnsafeBytes { handleLine($0, later: later) } }
+        output.flush()
+    }
+
+    private func handleLine(_ line: UnsafeRawBufferPointer, later: @escaping @Sendable ([UInt8]) -> Void) {
+        var line = line
+        if line.last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+        inFlight.add(1, ordering: .relaxed)
+        switch server.handle(line, session: session, later: later) {
+        case .now(let bytes):
+            inFlight.subtract(1, ordering: .relaxed)
+            output.send(bytes, flush: false)
+        case .none:
+            inFlight.subtract(1, ordering: .relaxed)
+        case .later:
+            break
+        }
+    }
+}
+
+/// Lines to a file descriptor: appended under a lock, written in as few
+/// write(2) calls as the traffic allows, in the order they were sent.
+final class OutputSink: Sendable {
+    private let fd: Int32
+    private let pending = Mutex<[UInt8]>([])
+    private let writing = Mutex<Void>(())
+
+    init(fd: Int32) { self.fd = fd }
+
+    func send(_ line: [UInt8], flush now: Bool) {
+        pending.withLock {
+            $0.append(contentsOf: line)
+            $0.append(0x0A)
+        }
+        if now { flush() }
+    }
+
+    func flush() {
+        writing.withLock { _ in
+            let bytes = pending.withLock { p -> [UInt8] in
+                defer { p.removeAll(keepingCapacity: true) }
+                return p
+            }
+            guard !bytes.isEmpty else { return }
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let w = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if w < 0 {
+                        if errno == EINTR { continue }
+                        return  // the client closed its end: nothing more can be delivered
+                    }
+                    offset += w
+                }
+            }
+        }
+    }
+}
