@@ -12,7 +12,7 @@ final class JSONParserTests: XCTestCase {
 
     func testRejectsWhatIsNotJSON() {
         let cases: [(String, String)] = [
-            ("{", "unterminated"), ("[1,]", "unexpected character"), ("01", "leading zero"),
+            ("{", "expected a member name"), ("[1", "unterminated array"), ("[1,]", "unexpected character"), ("01", "leading zero"),
             ("{\"a\" 1}", "expected ':'"), ("\"\\x\"", "invalid escape"), ("\"\\ud800\"", "unpaired surrogate"),
             ("nul", "unexpected end"), ("1 2", "after the JSON value"), ("\"a\u{01}\"", "control character"),
         ]

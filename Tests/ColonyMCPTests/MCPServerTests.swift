@@ -1,0 +1,157 @@
+import ColonyContext
+import ColonyStore
+import Foundation
+import Synchronization
+import XCTest
+@testable import ColonyMCP
+
+/// The protocol layer in process, on a real store in a temporary directory.
+final class MCPServerTests: XCTestCase {
+    var path: String!
+    var store: ColonyStore!
+    var server: MCPServer!
+
+    override func setUpWithError() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("colony-mcp-\(UUID().uuidString)").path
+        store = try Colony.open(at: path)
+        server = MCPServer(store: store)
+    }
+
+    override func tearDown() {
+        server.shutdown()
+        store.close()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Sends one message and returns the parsed answer (waiting for a later one), or nil for none.
+    func send(_ text: String, session: MCPSession? = nil) async throws -> JSONValue? {
+        let session = session ?? MCPSession(id: "t") { _ in }
+        let box = Mutex<[UInt8]?>(nil)
+        let reply = server.handle(Array(text.utf8), session: session) { bytes in box.withLock { $0 = bytes } }
+        switch reply {
+        case .none: return nil
+        case .now(let bytes): return try JSONParser.parse(bytes)
+        case .later:
+            for _ in 0..<2_000 {
+                if let bytes = box.withLock({ $0 }) { return try JSONParser.parse(bytes) }
+                try await Task.sleep(nanoseconds: 1_000_000)
+            }
+            XCTFail("no answer to \(text)")
+            return nil
+        }
+    }
+
+    func call(_ tool: String, _ arguments: String, id: Int = 7) async throws -> JSONValue {
+        let answer = try await send(#"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#)
+        return try XCTUnwrap(answer?["result"], "no result: \(String(describing: answer))")
+    }
+
+    func testInitializeNegotiatesTheVersion() async throws {
+        let a = try await send(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}"#)
+        XCTAssertEqual(a?["result"]?["protocolVersion"], .string("2025-06-18"))
+        let b = try await send(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{}}}"#)
+        XCTAssertEqual(b?["result"]?["protocolVersion"], .string("2025-11-25"))
+        XCTAssertEqual(b?["result"]?["capabilities"]?["resources"]?["subscribe"], .bool(true))
+    }
+
+    func testLogThenGetContext() async throws {
+        let logged = try await call("log_event", #"{"scope":"acme/api","text":"deployed v2","kind":"deploy","data":{"v":2}}"#)
+        XCTAssertEqual(logged["isError"], .bool(false))
+        XCTAssertEqual(logged["structuredContent"]?["position"], .int(1))
+        _ = try await call("log_insight", #"{"scope":"acme","text":"migrate first","importance":0.9,"tags":["db"]}"#)
+        let ctx = try await call("get_context", #"{"scope":"acme"}"#)
+        let structured = try XCTUnwrap(ctx["structuredContent"])
+        XCTAssertEqual(structured["position"], .int(2))
+        XCTAssertEqual(structured["events"], .int(2))
+        guard case .array(let recent)? = structured["recent"], case .array(let insights)? = structured["insights"] else {
+            return XCTFail("no arrays in \(structured.jsonText)")
+        }
+        XCTAssertEqual(recent.first?["text"], .string("deployed v2"))
+        XCTAssertEqual(insights.first?["text"], .string("migrate first"))
+        // The text content is the same JSON as the structured content.
+        guard case .array(let content)? = ctx["content"], let text = content.first?["text"]?.stringValue else { return XCTFail("no text") }
+        XCTAssertEqual(try JSONParser.parse(text), structured)
+
+        let since = try await call("get_context", #"{"scope":"acme","since_position":1}"#)
+        XCTAssertEqual(since["structuredContent"]?["recent"], .array([]))
+        let md = try await call("get_context", #"{"scope":"acme","format":"markdown"}"#)
+        guard case .array(let mdContent)? = md["content"], let markdown = mdContent.first?["text"]?.stringValue else { return XCTFail() }
+        XCTAssertTrue(markdown.contains("| 0.9 | migrate first |"), markdown)
+    }
+
+    func testMarkdownTablesHoldAtMostTenRows() async throws {
+        for i in 0..<15 { try await store.logEvent(scope: "m", text: "event \(i)") }
+        let md = try await call("get_context", #"{"scope":"m","format":"markdown","max_events":50}"#)
+        guard case .array(let content)? = md["content"], let markdown = content.first?["text"]?.stringValue else { return XCTFail() }
+        XCTAssertEqual(markdown.split(separator: "\n").filter { $0.hasPrefix("| ") && $0.contains("event ") }.count, 10, markdown)
+        XCTAssertTrue(markdown.contains("5 more events"), markdown)
+    }
+
+    func testIdempotentRetryAndBadArguments() async throws {
+        let id = "01a1fe8d-431f-7e93-915a-bcdfe2e4598a"
+        let first = try await call("log_event", #"{"scope":"s","text":"once","event_id":"\#(id)"}"#)
+        let again = try await call("log_event", #"{"scope":"s","text":"once","event_id":"\#(id)"}"#)
+        XCTAssertEqual(first["structuredContent"]?["position"], again["structuredContent"]?["position"])
+        XCTAssertEqual(again["structuredContent"]?["duplicate"], .bool(true))
+
+        let bad: [(String, String, String)] = [
+            ("get_context", #"{}"#, "missing required argument \"scope\""),
+            ("get_context", #"{"scope":"a","max_events":999}"#, "max_events 999 is outside"),
+            ("get_context", #"{"scope":"a","format":"xml"}"#, "format must be one of"),
+            ("get_context", #"{"scope":"a","colour":1}"#, "unknown argument \"colour\""),
+            ("get_context", #"{"scope":"a:b"}"#, "invalid scope"),
+            ("log_event", #"{"scope":"a","text":""}"#, "invalid text"),
+            ("log_event", #"{"scope":"a","text":"x","event_id":"nope"}"#, "not a UUID"),
+            ("log_insight", #"{"scope":"a","text":"x","importance":2}"#, "importance 2.0 is outside"),
+            ("log_insight", #"{"scope":"a","text":"x","supersedes":"\#(id)"}"#, "not an insight"),
+        ]
+        for (tool, args, expected) in bad {
+            let r = try await call(tool, args)
+            XCTAssertEqual(r["isError"], .bool(true), "\(tool) \(args)")
+            guard case .array(let c)? = r["content"], let text = c.first?["text"]?.stringValue else { XCTFail(); continue }
+            XCTAssertTrue(text.contains(expected), "\(tool) \(args): \(text)")
+        }
+        XCTAssertEqual(try store.headPosition(), 1, "bad calls wrote nothing")
+    }
+
+    func testProtocolErrors() async throws {
+        let cases: [(String, Int, JSONValue)] = [
+            ("{", JSONRPC.parseError, .null),
+            ("[]", JSONRPC.invalidRequest, .null),
+            (#"{"jsonrpc":"1.0","id":3,"method":"ping"}"#, JSONRPC.invalidRequest, .int(3)),
+            (#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#, JSONRPC.invalidRequest, .null),
+            (#"{"jsonrpc":"2.0","id":4,"method":7}"#, JSONRPC.invalidRequest, .int(4)),
+            (#"{"jsonrpc":"2.0","id":5,"method":"nope/nope"}"#, JSONRPC.methodNotFound, .int(5)),
+            (#"{"jsonrpc":"2.0","id":"s","method":"tools/call","params":{"name":"drop_tables"}}"#, JSONRPC.invalidParams, .string("s")),
+            (#"{"jsonrpc":"2.0","id":6,"method":"tools/call","params":[1]}"#, JSONRPC.invalidParams, .int(6)),
+            (#"{"jsonrpc":"2.0","id":8,"method":"resources/read","params":{"uri":"file:///etc/passwd"}}"#, JSONRPC.resourceNotFound, .int(8)),
+        ]
+        for (text, code, id) in cases {
+            let a = try await send(text)
+            XCTAssertEqual(a?["error"]?["code"], .int(Int64(code)), text)
+            XCTAssertEqual(a?["id"], id, text)
+            XCTAssertNotNil(a?["error"]?["message"]?.stringValue, text)
+        }
+        let none = try await send(#"{"jsonrpc":"2.0","method":"notifications/unknown"}"#)
+        XCTAssertNil(none)
+    }
+
+    func testReadAndSubscribeToAContextResource() async throws {
+        let notified = Mutex<[String]>([])
+        let session = MCPSession(id: "sub") { bytes in
+            if let v = try? JSONParser.parse(bytes), let uri = v["params"]?["uri"]?.stringValue { notified.withLock { $0.append(uri) } }
+        }
+        let sub = try await send(#"{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"colony://context/team/x"}}"#, session: session)
+        XCTAssertEqual(sub?["result"], .object([]))
+        try await store.logEvent(scope: "team/y", text: "not below team/x")
+        try await store.logEvent(scope: "team/x/deep", text: "below team/x")
+        for _ in 0..<500 where notified.withLock({ $0.isEmpty }) { try await Task.sleep(nanoseconds: 2_000_000) }
+        XCTAssertEqual(notified.withLock { $0 }, ["colony://context/team/x"])
+
+        let read = try await send(#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"colony://context/team/x"}}"#)
+        guard case .array(let contents)? = read?["result"]?["contents"], let text = contents.first?["text"]?.stringValue else {
+            return XCTFail("\(String(describing: read))")
+        }
+        XCTAssertEqual(try JSONParser.parse(text)["events"], .int(1))
+    }
+}
