@@ -6,7 +6,7 @@ import XCTest
 @testable import ColonyMCP
 
 /// The protocol layer in process, on a real store in a temporary directory.
-final class MCPServerTests: XCTestCase {
+class MCPTestCase: XCTestCase {
     var path: String!
     var store: ColonyStore!
     var server: MCPServer!
@@ -45,7 +45,9 @@ final class MCPServerTests: XCTestCase {
         let answer = try await send(#"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#)
         return try XCTUnwrap(answer?["result"], "no result: \(String(describing: answer))")
     }
+}
 
+final class MCPServerTests: MCPTestCase {
     func testInitializeNegotiatesTheVersion() async throws {
         let a = try await send(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}"#)
         XCTAssertEqual(a?["result"]?["protocolVersion"], .string("2025-06-18"))
@@ -153,5 +155,54 @@ final class MCPServerTests: XCTestCase {
             return XCTFail("\(String(describing: read))")
         }
         XCTAssertEqual(try JSONParser.parse(text)["events"], .int(1))
+    }
+}
+
+/// The stateless 2026-07-28 protocol: no initialize, the version in every request's _meta.
+final class StatelessProtocolTests: MCPTestCase {
+    static let envelope = #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#
+
+    func testDiscoverAndModernResults() async throws {
+        let d = try await send(#"{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{\#(Self.envelope)}}"#)
+        XCTAssertEqual(d?["result"]?["resultType"], .string("complete"))
+        XCTAssertEqual(d?["result"]?["cacheScope"], .string("private"))
+        XCTAssertEqual(d?["result"]?["supportedVersions"]?.jsonText.contains("2026-07-28"), true)
+        let list = try await send(#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{\#(Self.envelope)}}"#)
+        XCTAssertEqual(list?["result"]?["ttlMs"], .int(0))
+        let call = try await send(#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"log_event","arguments":{"scope":"z","text":"t"},\#(Self.envelope)}}"#)
+        XCTAssertEqual(call?["result"]?["resultType"], .string("complete"))
+        XCTAssertEqual(call?["result"]?["structuredContent"]?["position"], .int(1))
+        XCTAssertNotNil(call?["result"]?["_meta"]?["io.modelcontextprotocol/serverInfo"])
+        let ping = try await send(#"{"jsonrpc":"2.0","id":4,"method":"ping"}"#)
+        XCTAssertEqual(ping?["result"], .object([]), "a session-era request has no modern members")
+    }
+
+    func testUnsupportedVersion() async throws {
+        let a = try await send(#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2099-01-01"}}}"#)
+        XCTAssertEqual(a?["error"]?["code"], .int(-32022))
+        XCTAssertEqual(a?["error"]?["data"]?["requested"], .string("2099-01-01"))
+    }
+
+    func testListenAcknowledgesNotifiesAndCancels() async throws {
+        let frames = Mutex<[JSONValue]>([])
+        let session = MCPSession(id: "l") { bytes in if let v = try? JSONParser.parse(bytes) { frames.withLock { $0.append(v) } } }
+        let listen = #"{"jsonrpc":"2.0","id":"listen-1","method":"subscriptions/listen","params":{"notifications":{"toolsListChanged":true,"resourceSubscriptions":["colony://context/p"]},\#(Self.envelope)}}"#
+        let reply = server.handle(Array(listen.utf8), session: session) { _ in XCTFail("a listen is not answered while open") }
+        guard case .later = reply else { return XCTFail("\(reply)") }
+        let ack = try XCTUnwrap(frames.withLock { $0.first })
+        XCTAssertEqual(ack["method"], .string("notifications/subscriptions/acknowledged"))
+        XCTAssertEqual(ack["params"]?["notifications"], .object([("resourceSubscriptions", .array([.string("colony://context/p")]))]))
+        XCTAssertEqual(ack["params"]?["_meta"]?["io.modelcontextprotocol/subscriptionId"], .string("listen-1"))
+
+        try await store.logEvent(scope: "p/q", text: "x")
+        for _ in 0..<500 where frames.withLock({ $0.count }) < 2 { try await Task.sleep(nanoseconds: 2_000_000) }
+        let update = try XCTUnwrap(frames.withLock { $0.dropFirst().first })
+        XCTAssertEqual(update["params"]?["uri"], .string("colony://context/p"))
+        XCTAssertEqual(update["params"]?["_meta"]?["io.modelcontextprotocol/subscriptionId"], .string("listen-1"))
+
+        _ = server.handle(Array(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"listen-1"}}"#.utf8), session: session) { _ in }
+        try await store.logEvent(scope: "p", text: "after cancel")
+        try await Task.sleep(nanoseconds: 150_000_000)
+        XCTAssertEqual(frames.withLock { $0.count }, 2, "no notification after the listen was cancelled")
     }
 }

@@ -8,7 +8,7 @@ public enum JSONRPC {
     /// MCP: a resource that does not exist.
     public static let resourceNotFound = -32002
     /// MCP 2026-07-28: the request's protocol version is not one this server speaks.
-    public static let unsupportedProtocolVersion = -32004
+    public static let unsupportedProtocolVersion = -32022
     /// Colony: the write queue is full; retry after a short wait.
     public static let overloaded = -32001
 
@@ -63,6 +63,29 @@ public enum JSONRPC {
     }
 
     public static func result(_ id: ID, _ value: JSONValue) -> [UInt8] { result(id, json: value.jsonBytes) }
+
+    /// A whole result answer; for a 2026-07-28 request the result object also
+    /// carries `resultType` and the server's identity in `_meta` (and, for
+    /// `cacheable` results, `ttlMs` and `cacheScope`).
+    static func result(_ id: ID, json: [UInt8], modern: Bool, cacheable: Bool = false) -> [UInt8] {
+        guard modern else { return result(id, json: json) }
+        var out: [UInt8] = []
+        out.reserveCapacity(json.count + 160)
+        resultPrefix(id, to: &out)
+        appendModernResult(json, cacheable: cacheable, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// Appends a result object with the 2026-07-28 members spliced in before its closing brace.
+    static func appendModernResult(_ json: [UInt8], cacheable: Bool, to out: inout [UInt8]) {
+        out.append(contentsOf: json.dropLast())
+        if json.count > 2 { out.append(UInt8(ascii: ",")) }
+        if cacheable { raw("\"ttlMs\":0,\"cacheScope\":\"private\",", to: &out) }
+        raw("\"resultType\":\"complete\",\"_meta\":{\"io.modelcontextprotocol/serverInfo\":{\"name\":\"colony\",\"version\":\"0.1.0\"}}}", to: &out)
+    }
+
+    @inline(__always) private static func raw(_ s: StaticString, to out: inout [UInt8]) { JSONWriter.raw(s, to: &out) }
 
     /// An error answer.
     public static func error(_ id: ID, _ failure: Failure) -> [UInt8] {

@@ -83,7 +83,7 @@ public final class MCPServer: Sendable {
 
     /// Ends a session: its subscriptions stop.
     public func close(_ session: MCPSession) {
-        notifier.remove(session, scopes: session.close())
+        for (s, scopes) in session.close() { notifier.remove(s, scopes: scopes) }
     }
 
     /// Stops background work (subscriptions).
@@ -96,49 +96,67 @@ public final class MCPServer: Sendable {
     private func notification(_ rpc: RPCMessage, session: MCPSession) {
         switch rpc.method {
         case "notifications/initialized": session.markInitialized()
+        case "notifications/cancelled":
+            if let raw = rpc.params?["requestId"], let id = JSONRPC.ID(raw) { cancelListen(id, session: session) }
         default: break  // cancelled, progress, roots changed…: nothing to do for a server that answers at once
         }
     }
 
     // MARK: Requests
 
+    static let versionKey = "io.modelcontextprotocol/protocolVersion"
+
     private func request(_ rpc: RPCMessage, id: JSONRPC.ID, session: MCPSession,
                          later: @escaping @Sendable ([UInt8]) -> Void) -> Reply {
         let start = monotonicNanoseconds()
+        // A 2026-07-28 request names its version in _meta; a session-era request does not.
+        var modern = false
+        if let version = rpc.params?["_meta"]?[Self.versionKey] {
+            guard version == .string(Self.statelessVersion) else {
+                metrics.count("messages_refused")
+                return .now(JSONRPC.error(id, .init(JSONRPC.unsupportedProtocolVersion,
+                    "unsupported protocol version \(version.jsonText.prefix(40)): this server speaks \(Self.supportedVersions.joined(separator: ", "))",
+                    data: .object([("supported", .array(Self.supportedVersions.map { .string($0) })), ("requested", version)]))))
+            }
+            modern = true
+        }
+        func ok(_ json: [UInt8], cacheable: Bool = false) -> Reply {
+            .now(JSONRPC.result(id, json: json, modern: modern, cacheable: cacheable))
+        }
         do throws(JSONRPC.Failure) {
             switch rpc.method {
             case "tools/call":
-                return try callTool(rpc.params, id: id, start: start, later: later)
+                return try callTool(rpc.params, id: id, modern: modern, start: start, later: later)
             case "initialize":
-                return .now(JSONRPC.result(id, try initialize(rpc.params, session: session)))
+                return ok(try initialize(rpc.params, session: session).jsonBytes)
+            case "server/discover":
+                return ok(Self.discoverResult, cacheable: true)
             case "ping":
-                return .now(JSONRPC.result(id, json: Array("{}".utf8)))
+                return ok(Array("{}".utf8))
             case "tools/list":
-                return .now(JSONRPC.result(id, json: ToolCatalog.listResult))
+                return ok(ToolCatalog.listResult, cacheable: true)
             case "resources/list":
-                return .now(JSONRPC.result(id, json: Array("{\"resources\":[]}".utf8)))
+                return ok(Array("{\"resources\":[]}".utf8), cacheable: true)
             case "resources/templates/list":
-                return .now(JSONRPC.result(id, .object([("resourceTemplates", .array([ToolCatalog.resourceTemplate]))])))
+                return ok(JSONValue.object([("resourceTemplates", .array([ToolCatalog.resourceTemplate]))]).jsonBytes, cacheable: true)
             case "resources/read":
-                return .now(JSONRPC.result(id, json: try readResource(rpc.params)))
+                return ok(try readResource(rpc.params), cacheable: true)
             case "resources/subscribe":
                 let scope = try ContextResource.scope(of: try uriParam(rpc.params))
-                do {
-                    if session.subscribe(scope) { try notifier.subscribe(session, scope: scope) }
-                } catch {
-                    session.unsubscribe(scope)
-                    throw Self.failure(error)
-                }
-                return .now(JSONRPC.result(id, json: Array("{}".utf8)))
+                try subscribe(session, scope: scope)
+                return ok(Array("{}".utf8))
             case "resources/unsubscribe":
                 let scope = try ContextResource.scope(of: try uriParam(rpc.params))
                 session.unsubscribe(scope)
                 notifier.unsubscribe(session, scope: scope)
-                return .now(JSONRPC.result(id, json: Array("{}".utf8)))
+                return ok(Array("{}".utf8))
+            case "subscriptions/listen":
+                try listen(rpc.params, id: id, session: session)
+                return .later  // answered only when the stream ends
             case "prompts/list":
-                return .now(JSONRPC.result(id, json: Array("{\"prompts\":[]}".utf8)))
+                return ok(Array("{\"prompts\":[]}".utf8), cacheable: true)
             case "logging/setLevel":
-                return .now(JSONRPC.result(id, json: Array("{}".utf8)))
+                return ok(Array("{}".utf8))
             default:
                 throw JSONRPC.Failure(JSONRPC.methodNotFound, "method not found: \(rpc.method.prefix(100))")
             }
@@ -146,6 +164,56 @@ public final class MCPServer: Sendable {
             return .now(JSONRPC.error(id, error))
         }
     }
+
+    private func subscribe(_ session: MCPSession, scope: String) throws(JSONRPC.Failure) {
+        guard session.subscribe(scope) else { return }
+        do {
+            try notifier.subscribe(session, scope: scope)
+        } catch {
+            session.unsubscribe(scope)
+            throw Self.failure(error)
+        }
+    }
+
+    /// 2026-07-28 `subscriptions/listen`: a stream of the notifications the client
+    /// opted in to. Colony honours `resourceSubscriptions` to context resources;
+    /// its tool, prompt and resource lists never change, so it agrees to nothing else.
+    private func listen(_ params: JSONValue?, id: JSONRPC.ID, session: MCPSession) throws(JSONRPC.Failure) {
+        guard let filter = params?["notifications"], case .object = filter else {
+            throw .invalidParams("subscriptions/listen needs params.notifications (an object)")
+        }
+        var uris: [String] = []
+        if let list = filter["resourceSubscriptions"] {
+            guard case .array(let items) = list else { throw .invalidParams("notifications.resourceSubscriptions must be an array of URIs") }
+            for item in items {
+                guard case .string(let uri) = item else { throw .invalidParams("notifications.resourceSubscriptions must hold only strings") }
+                _ = try ContextResource.scope(of: uri)
+                uris.append(uri)
+            }
+        }
+        let stream = MCPSession(id: "\(session.id)#\(id)", subscriptionID: id, sendNotification: session.sendNotification)
+        session.addListen(id, stream)
+        for uri in uris { try subscribe(stream, scope: try ContextResource.scope(of: uri)) }
+        var ack: [UInt8] = []
+        JSONWriter.raw("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/subscriptions/acknowledged\",\"params\":{\"_meta\":{\"io.modelcontextprotocol/subscriptionId\":", to: &ack)
+        ack.append(contentsOf: id.json)
+        JSONWriter.raw("},\"notifications\":", to: &ack)
+        JSONValue.object(uris.isEmpty ? [] : [("resourceSubscriptions", .array(uris.map { .string($0) }))]).write(to: &ack)
+        JSONWriter.raw("}}", to: &ack)
+        session.sendNotification(ack)
+    }
+
+    /// Ends a listen stream the client cancelled.
+    private func cancelListen(_ id: JSONRPC.ID, session: MCPSession) {
+        guard let stream = session.removeListen(id) else { return }
+        for (s, scopes) in stream.close() { notifier.remove(s, scopes: scopes) }
+    }
+
+    static let discoverResult: [UInt8] = JSONValue.object([
+        ("supportedVersions", .array(supportedVersions.map { .string($0) })),
+        ("capabilities", capabilities),
+        ("instructions", .string(instructions)),
+    ]).jsonBytes
 
     private func initialize(_ params: JSONValue?, session: MCPSession) throws(JSONRPC.Failure) -> JSONValue {
         guard let params, case .string(let requested)? = params["protocolVersion"] else {
@@ -213,27 +281,27 @@ public final class MCPServer: Sendable {
 
     // MARK: Tools
 
-    private func callTool(_ params: JSONValue?, id: JSONRPC.ID, start: UInt64,
+    private func callTool(_ params: JSONValue?, id: JSONRPC.ID, modern: Bool, start: UInt64,
                           later: @escaping @Sendable ([UInt8]) -> Void) throws(JSONRPC.Failure) -> Reply {
         guard let params, let nameValue = params["name"] else { throw .invalidParams("tools/call needs params.name") }
         guard case .string(let name) = nameValue else { throw .invalidParams("params.name must be a string, not \(nameValue.typeName)") }
         let arguments = params["arguments"]
         switch name {
         case "get_context":
-            return finish(tools.getContext(arguments), id: id, tool: name, start: start)
+            return finish(tools.getContext(arguments), id: id, modern: modern, tool: name, start: start)
         case "get_stats":
-            return finish(tools.getStats(arguments), id: id, tool: name, start: start)
+            return finish(tools.getStats(arguments), id: id, modern: modern, tool: name, start: start)
         case "log_event", "log_insight":
             let write: ContextTools.Write
             do {
                 write = name == "log_event" ? try tools.checkLogEvent(arguments) : try tools.checkLogInsight(arguments)
             } catch {
-                return finish(ContextTools.toolError(error), id: id, tool: name, start: start)
+                return finish(ContextTools.toolError(error), id: id, modern: modern, tool: name, start: start)
             }
             let tools = self.tools
             Task {
                 let outcome = await tools.perform(write)
-                if case .now(let bytes) = self.finish(outcome, id: id, tool: name, start: start) { later(bytes) }
+                if case .now(let bytes) = self.finish(outcome, id: id, modern: modern, tool: name, start: start) { later(bytes) }
             }
             return .later
         default:
@@ -241,7 +309,7 @@ public final class MCPServer: Sendable {
         }
     }
 
-    private func finish(_ outcome: ToolOutcome, id: JSONRPC.ID, tool: String, start: UInt64) -> Reply {
+    private func finish(_ outcome: ToolOutcome, id: JSONRPC.ID, modern: Bool, tool: String, start: UInt64) -> Reply {
         let bytes: [UInt8]
         let failed: Bool
         switch outcome {
@@ -249,7 +317,7 @@ public final class MCPServer: Sendable {
             var out: [UInt8] = []
             out.reserveCapacity(result.count + 40)
             JSONRPC.resultPrefix(id, to: &out)
-            out.append(contentsOf: result)
+            if modern { JSONRPC.appendModernResult(result, cacheable: false, to: &out) } else { out.append(contentsOf: result) }
             out.append(UInt8(ascii: "}"))
             bytes = out
             failed = f

@@ -81,13 +81,9 @@ final class ContextChangeNotifier: Sendable {
                     s.watches[scope] = w
                     return Array(w.sessions.values)
                 }
-                guard !targets.isEmpty else { continue }
-                let message = JSONRPC.notification("notifications/resources/updated", params: .object([
-                    ("uri", .string(ContextResource.uri(scope: scope))),
-                    ("title", .string("Context of \(scope)")),
-                ]))
+                let uri = ContextResource.uri(scope: scope)
                 for session in targets where !session.isClosed {
-                    session.sendNotification(message)
+                    session.resourceUpdated(uri: uri)
                     metrics.count("notifications_sent")
                 }
             }
