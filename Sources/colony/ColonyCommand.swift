@@ -18,6 +18,22 @@ struct ColonyCommand: AsyncParsableCommand {
     )
 }
 
+extension ColonyCommand {
+    /// Parses the command line after letting `serve --http` stand without an address.
+    static func main() async {
+        do {
+            var command = try parseAsRoot(ServeCommand.normalize(Array(CommandLine.arguments.dropFirst())))
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
 enum ColonyVersion {
     static let string = "0.1.0"
 }

@@ -23,6 +23,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var location: StoreLocation
 
+    @Option(name: .customLong("http"), help: ArgumentHelp("Serve Streamable HTTP on HOST:PORT (default 127.0.0.1:3000) instead of stdio: MCP on /mcp, plus GET /context/{scope}, /health and /metrics. A non-loopback HOST needs COLONY_TOKEN.", valueName: "HOST:PORT"))
+    var http: String?
+
+    @Option(name: .customLong("allow-origin"), help: ArgumentHelp("An Origin allowed to call the HTTP server besides loopback ones (repeatable).", valueName: "ORIGIN"))
+    var allowedOrigins: [String] = []
+
     @Option(name: .customLong("durability"), help: ArgumentHelp("durable (acknowledge after fsync) or buffered:MS (fsync every MS milliseconds; a crash may lose the last MS ms).", valueName: "MODE"))
     var durability = "durable"
 
@@ -53,12 +59,61 @@ struct ServeCommand: AsyncParsableCommand {
                 throw CLIError("cannot open the store at \(path): \(error)", exitCode: 3)
             }
             let server = MCPServer(store: store, maxMessageBytes: maxMessageBytes)
+            defer {
+                server.shutdown()
+                store.close()
+            }
+            if let http {
+                let (host, port) = try Self.parseAddress(http)
+                let token = ProcessInfo.processInfo.environment["COLONY_TOKEN"]
+                let transport: HTTPTransport
+                do {
+                    transport = try HTTPTransport(server: server, options: .init(host: host, port: port, token: token, allowedOrigins: allowedOrigins), logger: logger)
+                } catch let e as HTTPTransport.ConfigurationError {
+                    throw CLIError(e.description, exitCode: 2)
+                }
+                try await transport.run { bound in
+                    logger.info("serving MCP over HTTP on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/mcp",
+                                metadata: ["store": "\(path)", "token": "\(token?.isEmpty == false ? "required" : "none")"])
+                }
+                logger.info("stopped")
+                return
+            }
             logger.info("serving MCP over stdio", metadata: ["store": "\(path)", "head": "\((try? store.headPosition()) ?? 0)"])
             await StdioTransport(server: server).run()
-            server.shutdown()
-            store.close()
             logger.info("stdin closed; exiting")
         }
+    }
+
+    static let defaultHTTPAddress = "127.0.0.1:3000"
+
+    /// `HOST:PORT`, `[IPv6]:PORT`, `HOST` (port 3000) or `:PORT` (127.0.0.1).
+    static func parseAddress(_ text: String) throws -> (String, Int) {
+        var host = "127.0.0.1", portText = "3000"
+        if text.hasPrefix("[") , let close = text.firstIndex(of: "]") {
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if rest.hasPrefix(":") { portText = String(rest.dropFirst()) } else if !rest.isEmpty { portText = "" }
+        } else if let colon = text.lastIndex(of: ":") {
+            if colon != text.startIndex { host = String(text[..<colon]) }
+            portText = String(text[text.index(after: colon)...])
+        } else if !text.isEmpty {
+            host = text
+        }
+        guard let port = Int(portText), (0...65535).contains(port), !host.isEmpty else {
+            throw CLIError("--http takes HOST:PORT (e.g. 127.0.0.1:3000), not \"\(text)\"", exitCode: 2)
+        }
+        return (host, port)
+    }
+
+    /// Lets `--http` stand alone: `colony serve --http` means `--http 127.0.0.1:3000`.
+    static func normalize(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        for (i, a) in arguments.enumerated() {
+            out.append(a)
+            if a == "--http", i + 1 == arguments.count || arguments[i + 1].hasPrefix("-") { out.append(defaultHTTPAddress) }
+        }
+        return out
     }
 
     static func parseDurability(_ text: String) throws -> StoreOptions.Durability {

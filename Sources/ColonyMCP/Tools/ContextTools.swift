@@ -41,6 +41,31 @@ struct ContextTools {
         }
     }
 
+    enum PlainOutcome {
+        case success([UInt8])
+        case failure(String)
+        var failed: Bool { if case .failure = self { return true } else { return false } }
+    }
+
+    /// The context JSON alone, for `GET /context/{scope}`: the same bytes as the tool's structured content.
+    func contextJSON(_ raw: JSONValue) -> PlainOutcome {
+        do {
+            let args = try ToolArguments(tool: "GET /context", raw, allowed: Self.getContextArguments.filter { $0 != "format" })
+            var query = ContextQuery()
+            if let v = try args.int("max_events", in: 0...255) { query.maxEvents = Int(v) }
+            if let v = try args.int("max_insights", in: 0...255) { query.maxInsights = Int(v) }
+            if let v = try args.int("max_bytes", in: 4096...16_777_216) { query.maxBytes = Int(v) }
+            if let v = try args.int("since_position", in: 0...Int64.max) { query.sincePosition = UInt64(v) }
+            return .success(try store.context(of: try args.requiredString("scope"), query).json)
+        } catch {
+            if case .result(let bytes, _) = Self.toolError(error), let v = try? JSONParser.parse(bytes),
+               case .array(let content)? = v["content"], let text = content.first?["text"]?.stringValue {
+                return .failure(text)
+            }
+            return .failure("\(error)")
+        }
+    }
+
     // MARK: log_event, log_insight
 
     static let logEventArguments = ["scope", "text", "kind", "data", "priority", "event_id", "agent"]

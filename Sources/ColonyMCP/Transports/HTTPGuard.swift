@@ -1,0 +1,69 @@
+import Foundation
+
+/// Who may talk to the HTTP server: the checks that run before any request is
+/// read. Browsers send `Origin`; a page on another site must not reach a
+/// server on localhost (DNS rebinding), so a foreign Origin or Host is refused.
+public struct HTTPGuard: Sendable {
+    /// The bearer token every request except `/health` must carry, if set.
+    public var token: String?
+    /// Origins allowed besides the loopback ones (e.g. `https://app.example.com`).
+    public var allowedOrigins: [String]
+    /// Whether the server listens on a loopback address only; then the Host header must name loopback too.
+    public var loopbackOnly: Bool
+
+    public init(token: String?, allowedOrigins: [String] = [], loopbackOnly: Bool) {
+        self.token = token?.isEmpty == true ? nil : token
+        self.allowedOrigins = allowedOrigins
+        self.loopbackOnly = loopbackOnly
+    }
+
+    public enum Refusal: Equatable {
+        case badOrigin(String)
+        case badHost(String)
+        case unauthorized
+    }
+
+    /// Checks one request's headers; `nil` means it may proceed.
+    public func check(origin: String?, host: String?, authorization: String?, path: String) -> Refusal? {
+        if let origin, !originAllowed(origin) { return .badOrigin(origin) }
+        if loopbackOnly, let host, !Self.isLoopbackHost(host) { return .badHost(host) }
+        if let token, path != "/health" {
+            guard let authorization, authorization.hasPrefix("Bearer "),
+                  Self.constantTimeEqual(Array(authorization.utf8.dropFirst(7)), Array(token.utf8)) else { return .unauthorized }
+        }
+        return nil
+    }
+
+    func originAllowed(_ origin: String) -> Bool {
+        if allowedOrigins.contains(origin) || allowedOrigins.contains("*") { return true }
+        guard let url = URL(string: origin), let scheme = url.scheme, scheme == "http" || scheme == "https", let host = url.host else { return false }
+        return Self.isLoopbackName(host)
+    }
+
+    /// `localhost`, `127.x.x.x`, `::1`, with or without a port.
+    static func isLoopbackHost(_ hostHeader: String) -> Bool {
+        var h = Substring(hostHeader)
+        if h.hasPrefix("[") {
+            guard let close = h.firstIndex(of: "]") else { return false }
+            h = h[h.index(after: h.startIndex)..<close]
+        } else if let colon = h.lastIndex(of: ":") {
+            h = h[..<colon]
+        }
+        return isLoopbackName(String(h))
+    }
+
+    static func isLoopbackName(_ name: String) -> Bool {
+        let n = name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return n == "localhost" || n == "::1" || n.hasPrefix("127.") || n.hasSuffix(".localhost")
+    }
+
+    /// Whether a bind address is loopback (so no token is required).
+    public static func isLoopbackBind(_ host: String) -> Bool { isLoopbackName(host) }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<a.count { diff |= a[i] ^ b[i] }
+        return diff == 0
+    }
+}

@@ -1,0 +1,457 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// MCP over Streamable HTTP on `/mcp`, beside plain endpoints:
+/// `GET /context/{scope}` (the same bytes as the tool), `GET /health`, `GET /metrics`.
+///
+/// Session-era clients (2025-11-25) get an `Mcp-Session-Id` at `initialize`
+/// and a `GET /mcp` event stream for resource notifications; 2026-07-28
+/// clients send self-contained POSTs (`MCP-Protocol-Version` header), and
+/// `subscriptions/listen` answers with an event stream.
+public final class HTTPTransport: Sendable {
+    public struct Options: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 3000
+        public var guardrails: HTTPGuard
+        /// Sessions kept at once; an `initialize` past this gets 503.
+        public var maxSessions = 10_000
+        /// A session unused this long is forgotten.
+        public var sessionIdleSeconds: Double = 3_600
+
+        public init(host: String = "127.0.0.1", port: Int = 3000, token: String? = nil, allowedOrigins: [String] = []) {
+            self.host = host
+            self.port = port
+            self.guardrails = HTTPGuard(token: token, allowedOrigins: allowedOrigins, loopbackOnly: HTTPGuard.isLoopbackBind(host))
+        }
+    }
+
+    /// Why the server refuses to start.
+    public struct ConfigurationError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    let server: MCPServer
+    let options: Options
+    let logger: Logger
+    let sessions = Mutex<[String: HTTPSession]>([:])
+
+    public init(server: MCPServer, options: Options, logger: Logger = Logger(label: "colony.http")) throws {
+        if !options.guardrails.loopbackOnly && options.guardrails.token == nil {
+            throw ConfigurationError(description: "refusing to listen on \(options.host), which is not a loopback address, without a token: set COLONY_TOKEN (clients then send Authorization: Bearer <token>)")
+        }
+        self.server = server
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Serves until SIGTERM or SIGINT. `onListening` receives the bound port (useful with port 0).
+    public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let responder = CallbackResponder<BasicRequestContext> { [self] request, _ in
+            await self.respond(request)
+        }
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "colony", backlog: 4096),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        try await app.runService()
+        let all = sessions.withLock { s -> [HTTPSession] in defer { s = [:] }; return Array(s.values) }
+        for s in all { end(s) }
+    }
+
+    // MARK: Routing
+
+    static let sessionHeader = HTTPField.Name("Mcp-Session-Id")!
+    static let versionHeader = HTTPField.Name("MCP-Protocol-Version")!
+
+    func respond(_ request: Request) async -> Response {
+        let path = request.uri.path
+        server.metrics.count("http_requests")
+        if let refusal = options.guardrails.check(origin: request.headers[.origin], host: request.head.authority,
+                                                  authorization: request.headers[.authorization], path: path) {
+            switch refusal {
+            case .badOrigin(let o): return Self.text(.forbidden, "Forbidden: Origin \(o.prefix(200)) is not allowed")
+            case .badHost(let h): return Self.text(.misdirectedRequest, "Misdirected Request: Host \(h.prefix(200)) is not a loopback name")
+            case .unauthorized:
+                var r = Self.text(.unauthorized, "Unauthorized: send Authorization: Bearer <COLONY_TOKEN>")
+                r.headers[.wwwAuthenticate] = "Bearer"
+                return r
+            }
+        }
+        if path == "/mcp" {
+            switch request.method {
+            case .post: return await post(request)
+            case .get: return openSessionStream(request)
+            case .delete: return deleteSession(request)
+            default:
+                var r = Self.text(.methodNotAllowed, "Method Not Allowed: /mcp takes POST, GET and DELETE")
+                r.headers[.allow] = "GET, POST, DELETE"
+                return r
+            }
+        }
+        guard request.method == .get || request.method == .head else {
+            return Self.text(.methodNotAllowed, "Method Not Allowed")
+        }
+        if path.hasPrefix("/context/") { return context(path: path, query: request.uri.query) }
+        if path == "/health" { return health() }
+        if path == "/metrics" { return metrics() }
+        return Self.text(.notFound, "Not Found: try POST /mcp, GET /context/{scope}, /health or /metrics")
+    }
+
+    // MARK: /mcp POST
+
+    func post(_ request: Request) async -> Response {
+        var request = request
+        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+            return Self.rpcError(.unsupportedMediaType, .init(JSONRPC.invalidRequest, "Content-Type must be application/json, not \(type.prefix(100))"))
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: server.maxMessageBytes)
+        } catch {
+            return Self.rpcError(.contentTooLarge, .init(JSONRPC.invalidRequest, "message is over the limit of \(server.maxMessageBytes) bytes"))
+        }
+        let version = request.headers[Self.versionHeader]
+        let modern = version.map { !MCPServer.sessionVersions.contains($0) && $0 != "2024-11-05" } ?? false
+        if modern { return await postStateless(body, accept: request.headers[.accept]) }
+
+        // Session era: initialize makes a session; everything else names one.
+        let sessionID = request.headers[Self.sessionHeader]
+        let session: HTTPSession
+        var created = false
+        if let sessionID {
+            guard let s = sessions.withLock({ $0[sessionID] }) else {
+                return Self.rpcError(.notFound, .init(JSONRPC.invalidRequest, "Session not found: it ended or expired; initialize again"))
+            }
+            session = s
+        } else {
+            guard Self.isInitialize(body) else {
+                return Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "Bad Request: missing Mcp-Session-Id header (send initialize first)"))
+            }
+            guard let s = newSession() else {
+                return Self.rpcError(.serviceUnavailable, .init(JSONRPC.internalError, "too many sessions (\(options.maxSessions)); try again later"))
+            }
+            session = s
+            created = true
+        }
+        session.touch()
+        var response = await exchange(body, session: session.mcp, modern: false)
+        if created {
+            if case .ok = response.status {
+                response.headers[Self.sessionHeader] = session.id
+            } else {
+                forget(session)  // an initialize that failed leaves no session behind
+            }
+        }
+        return response
+    }
+
+    /// A 2026-07-28 request: one exchange, no session. `subscriptions/listen` streams.
+    func postStateless(_ body: ByteBuffer, accept: String?) async -> Response {
+        let isListen = body.readableBytesView.firstRange(of: Array("\"subscriptions/listen\"".utf8)) != nil
+        if isListen {
+            return listenStream(body)
+        }
+        let ephemeral = MCPSession(id: "http-stateless") { _ in }
+        return await exchange(body, session: ephemeral, modern: true)
+    }
+
+    /// Hands one message to the server and turns its answer into a response.
+    func exchange(_ body: ByteBuffer, session: MCPSession, modern: Bool) async -> Response {
+        let answer: [UInt8]
+        let later = LaterReply()
+        let reply = body.withUnsafeReadableBytes { server.handle($0, session: session, later: { later.resolve($0) }) }
+        switch reply {
+        case .none: return Response(status: .accepted)
+        case .now(let bytes): answer = bytes
+        case .later: answer = await later.value()
+        }
+        return Self.json(Self.status(forAnswer: answer, modern: modern), answer)
+    }
+
+    /// The HTTP status for a JSON-RPC answer: errors about the message itself are 400
+    /// (and, for 2026-07-28, an unknown method is 404); everything else is 200.
+    static func status(forAnswer answer: [UInt8], modern: Bool) -> HTTPResponse.Status {
+        guard let code = errorCode(answer) else { return .ok }
+        switch code {
+        case JSONRPC.parseError, JSONRPC.invalidRequest: return .badRequest
+        case JSONRPC.invalidParams, JSONRPC.unsupportedProtocolVersion: return modern ? .badRequest : .ok
+        case JSONRPC.methodNotFound: return modern ? .notFound : .ok
+        default: return .ok
+        }
+    }
+
+    /// The error code of an answer built by `JSONRPC.error`, without parsing the whole answer.
+    static func errorCode(_ answer: [UInt8]) -> Int? {
+        let marker = Array(",\"error\":{\"code\":".utf8)
+        guard let range = answer.firstRange(of: marker) else { return nil }
+        var i = range.upperBound
+        var negative = false
+        if i < answer.count, answer[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        var v = 0
+        while i < answer.count, answer[i] >= 0x30, answer[i] <= 0x39 { v = v * 10 + Int(answer[i] - 0x30); i += 1 }
+        return negative ? -v : v
+    }
+
+    static func isInitialize(_ body: ByteBuffer) -> Bool {
+        guard let v = try? body.withUnsafeReadableBytes({ try JSONParser.parse($0) }) else { return false }
+        return v["method"] == .string("initialize")
+    }
+
+    // MARK: Event streams
+
+    /// `GET /mcp`: the session's stream of server-to-client notifications.
+    func openSessionStream(_ request: Request) -> Response {
+        if request.headers[Self.versionHeader].map({ !MCPServer.sessionVersions.contains($0) }) == true {
+            var r = Self.text(.methodNotAllowed, "Method Not Allowed: 2026-07-28 has no GET stream; use subscriptions/listen")
+            r.headers[.allow] = "POST"
+            return r
+        }
+        guard let id = request.headers[Self.sessionHeader] else {
+            return Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "Bad Request: missing Mcp-Session-Id header"))
+        }
+        guard let session = sessions.withLock({ $0[id] }) else {
+            return Self.rpcError(.notFound, .init(JSONRPC.invalidRequest, "Session not found"))
+        }
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        guard session.attach(continuation) else {
+            return Self.rpcError(.conflict, .init(JSONRPC.invalidRequest, "Conflict: this session already has an open GET stream"))
+        }
+        let keepalive = Self.keepalive(continuation)
+        continuation.onTermination = { [weak session] _ in
+            keepalive.cancel()
+            session?.detach()
+        }
+        session.touch()
+        return Self.eventStream(stream, sessionID: id)
+    }
+
+    /// A 2026-07-28 `subscriptions/listen`: the acknowledgement, then notifications, until the client closes.
+    func listenStream(_ body: ByteBuffer) -> Response {
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let session = MCPSession(id: "listen-\(UUID().uuidString.lowercased())") { bytes in
+            continuation.yield(Self.event(bytes))
+        }
+        let reply = body.withUnsafeReadableBytes { self.server.handle($0, session: session, later: { bytes in
+            continuation.yield(Self.event(bytes))
+            continuation.finish()
+        }) }
+        if case .now(let answer) = reply {
+            // Refused (bad filter, bad version…): a plain JSON error, no stream.
+            server.close(session)
+            continuation.finish()
+            return Self.json(Self.status(forAnswer: answer, modern: true), answer)
+        }
+        let keepalive = Self.keepalive(continuation)
+        continuation.onTermination = { [server] _ in
+            keepalive.cancel()
+            server.close(session)
+        }
+        return Self.eventStream(stream, sessionID: nil)
+    }
+
+    static func event(_ json: [UInt8]) -> ByteBuffer {
+        var b = ByteBuffer()
+        b.reserveCapacity(json.count + 24)
+        b.writeString("event: message\ndata: ")
+        b.writeBytes(json)
+        b.writeString("\n\n")
+        return b
+    }
+
+    /// A comment every 15 s keeps proxies and clients from timing the stream out.
+    static func keepalive(_ continuation: AsyncStream<ByteBuffer>.Continuation) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 15_000_000_000)
+                if Task.isCancelled { return }
+                if case .terminated = continuation.yield(ByteBuffer(string: ": ping\n\n")) { return }
+            }
+        }
+    }
+
+    static func eventStream(_ stream: AsyncStream<ByteBuffer>, sessionID: String?) -> Response {
+        var headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache, no-transform"]
+        if let sessionID { headers[sessionHeader] = sessionID }
+        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: stream))
+    }
+
+    // MARK: Sessions
+
+    func newSession() -> HTTPSession? {
+        let now = Date()
+        return sessions.withLock { s -> HTTPSession? in
+            if s.count >= options.maxSessions {
+                // Forget idle sessions before refusing a new one.
+                for (id, session) in s where now.timeIntervalSince(session.lastUsed) > options.sessionIdleSeconds { s[id] = nil }
+                if s.count >= options.maxSessions { return nil }
+            }
+            let session = HTTPSession(id: UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""), metrics: server.metrics)
+            s[session.id] = session
+            return session
+        }
+    }
+
+    func deleteSession(_ request: Request) -> Response {
+        guard let id = request.headers[Self.sessionHeader] else {
+            return Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "Bad Request: missing Mcp-Session-Id header"))
+        }
+        guard let session = sessions.withLock({ $0.removeValue(forKey: id) }) else {
+            return Self.rpcError(.notFound, .init(JSONRPC.invalidRequest, "Session not found"))
+        }
+        end(session)
+        return Response(status: .ok)
+    }
+
+    func forget(_ session: HTTPSession) {
+        _ = sessions.withLock { $0.removeValue(forKey: session.id) }
+        end(session)
+    }
+
+    func end(_ session: HTTPSession) {
+        server.close(session.mcp)
+        session.finish()
+    }
+
+    // MARK: Plain endpoints
+
+    /// `GET /context/{scope}?max_events=&max_insights=&max_bytes=&since_position=`: the same JSON as the tool's structured content.
+    func context(path: String, query: String?) -> Response {
+        let start = monotonicNanoseconds()
+        let encoded = String(path.dropFirst("/context/".count))
+        guard let scope = encoded.removingPercentEncoding, !scope.isEmpty else {
+            return Self.jsonError(.badRequest, "the path must be /context/{scope}, with a percent-encoded scope")
+        }
+        var arguments: [(String, JSONValue)] = [("scope", .string(scope))]
+        for pair in (query ?? "").split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
+            let raw = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? "") : ""
+            if let i = Int64(raw) { arguments.append((name, .int(i))) } else { arguments.append((name, .string(raw))) }
+        }
+        let outcome = server.tools.contextJSON(.object(arguments))
+        server.metrics.record("http_get_context", nanoseconds: monotonicNanoseconds() &- start, failed: outcome.failed)
+        switch outcome {
+        case .success(let json): return Self.json(.ok, json)
+        case .failure(let message): return Self.jsonError(.badRequest, message)
+        }
+    }
+
+    func health() -> Response {
+        guard let head = try? server.store.headPosition() else {
+            return Self.json(.serviceUnavailable, Array(#"{"status":"unavailable"}"#.utf8))
+        }
+        var out: [UInt8] = []
+        JSONWriter.raw("{\"status\":\"ok\",\"head_position\":", to: &out)
+        JSONWriter.uint(head, to: &out)
+        JSONWriter.raw("}", to: &out)
+        return Self.json(.ok, out)
+    }
+
+    func metrics() -> Response {
+        let text = PrometheusText.render(server: server, sessions: sessions.withLock { $0.count })
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    // MARK: Responses
+
+    static func json(_ status: HTTPResponse.Status, _ bytes: [UInt8]) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func rpcError(_ status: HTTPResponse.Status, _ failure: JSONRPC.Failure) -> Response {
+        json(status, JSONRPC.error(.null, failure))
+    }
+
+    static func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        var out: [UInt8] = []
+        JSONWriter.raw("{\"error\":", to: &out)
+        JSONWriter.string(message, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return json(status, out)
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+}
+
+/// One session-era HTTP client: its MCP session and its open GET stream, if any.
+final class HTTPSession: Sendable {
+    let id: String
+    let mcp: MCPSession
+    private let stream = Mutex<AsyncStream<ByteBuffer>.Continuation?>(nil)
+    private let used = Mutex(Date())
+
+    init(id: String, metrics: ServerMetrics) {
+        self.id = id
+        // Notifications go to the GET stream when one is open; otherwise they are dropped and counted.
+        let holder = SessionRef()
+        self.mcp = MCPSession(id: id) { bytes in
+            if holder.session?.deliver(HTTPTransport.event(bytes)) != true { metrics.count("notifications_dropped") }
+        }
+        holder.session = self
+    }
+
+    var lastUsed: Date { used.withLock { $0 } }
+    func touch() { used.withLock { $0 = Date() } }
+
+    func attach(_ c: AsyncStream<ByteBuffer>.Continuation) -> Bool {
+        stream.withLock { s in
+            if s != nil { return false }
+            s = c
+            return true
+        }
+    }
+
+    func detach() { stream.withLock { $0 = nil } }
+
+    func deliver(_ event: ByteBuffer) -> Bool {
+        guard let c = stream.withLock({ $0 }) else { return false }
+        if case .enqueued = c.yield(event) { return true }
+        return false
+    }
+
+    func finish() {
+        // Finish outside the lock: finishing runs onTermination, which detaches.
+        let c = stream.withLock { s in defer { s = nil }; return s }
+        c?.finish()
+    }
+}
+
+/// A weak link from a session's notification closure back to the session.
+final class SessionRef: @unchecked Sendable {
+    weak var session: HTTPSession?
+}
+
+/// An answer that arrives after `handle` returned (a write waiting for durability).
+final class LaterReply: Sendable {
+    private let state = Mutex<(value: [UInt8]?, waiter: CheckedContinuation<[UInt8], Never>?)>((nil, nil))
+
+    func resolve(_ bytes: [UInt8]) {
+        let waiter = state.withLock { s -> CheckedContinuation<[UInt8], Never>? in
+            if let w = s.waiter { s.waiter = nil; return w }
+            s.value = bytes
+            return nil
+        }
+        waiter?.resume(returning: bytes)
+    }
+
+    func value() async -> [UInt8] {
+        await withCheckedContinuation { c in
+            let ready = state.withLock { s -> [UInt8]? in
+                if let v = s.value { return v }
+                s.waiter = c
+                return nil
+            }
+            if let ready { c.resume(returning: ready) }
+        }
+    }
+}
