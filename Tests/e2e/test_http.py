@@ -1,0 +1,218 @@
+"""colony serve --http: the official Python client in both protocol versions, the plain
+endpoints, and the HTTP guard rails (Origin, Host, bearer token, non-loopback binding).
+
+    python3 Tests/e2e/test_http.py --colony .build/debug/colony
+"""
+import argparse, http.client, json, os, re, subprocess, sys, tempfile, time, warnings
+
+import anyio
+import mcp_types as types
+from mcp import Client, MCPError
+
+warnings.simplefilter("ignore")
+FAILURES = []
+
+
+def check(condition, message):
+    if not condition:
+        FAILURES.append(message)
+        print("FAIL:", message, flush=True)
+
+
+class Server:
+    """A `colony serve --http 127.0.0.1:0` process; the bound port is read from its log."""
+
+    def __init__(self, colony, store, extra_env=None, address="127.0.0.1:0"):
+        env = dict(os.environ, **(extra_env or {}))
+        self.proc = subprocess.Popen([colony, "serve", "--store", store, "--http", address],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, env=env, text=True)
+        self.port = None
+        deadline = time.time() + 30
+        self.log = ""
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                break
+            self.log += line
+            m = re.search(r"serving MCP over HTTP on http://[^:]+:(\d+)/mcp", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if self.port is None:
+            self.proc.kill()
+            raise RuntimeError("server did not start:\n" + self.log + self.proc.stderr.read())
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/mcp"
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        h = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+        h.update(headers or {})
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+async def client_round(url, mode):
+    updated = anyio.Event()
+
+    async def on_message(msg):
+        if isinstance(msg, types.ResourceUpdatedNotification) and msg.params.uri == "colony://context/h":
+            updated.set()
+
+    async with Client(url, mode=mode, read_timeout_seconds=10, message_handler=on_message, cache=None) as c:
+        expected = "2025-11-25" if mode == "legacy" else "2026-07-28"
+        check(c.protocol_version == expected, f"{mode}: negotiated {c.protocol_version}, expected {expected}")
+        names = sorted(t.name for t in (await c.list_tools()).tools)
+        check(names == ["get_context", "get_stats", "log_event", "log_insight"], f"{mode}: tools {names}")
+        r = await c.call_tool("log_event", {"scope": "h/x", "text": f"hello {mode}"})
+        check(not r.is_error and r.structured_content["position"] > 0, f"{mode}: log_event {r}")
+        position = r.structured_content["position"]
+        r = await c.call_tool("get_context", {"scope": "h"})
+        check(r.structured_content["position"] >= position, f"{mode}: get_context misses the write: {r.structured_content}")
+        check(r.structured_content["recent"][0]["text"] == f"hello {mode}", f"{mode}: recent {r.structured_content['recent']}")
+        r = await c.call_tool("get_context", {"scope": 7})
+        check(r.is_error and "scope must be a string" in r.content[0].text, f"{mode}: bad argument answered {r}")
+        rr = await c.read_resource("colony://context/h")
+        check(json.loads(rr.contents[0].text)["position"] >= position, f"{mode}: resource {rr.contents[0].text[:80]}")
+        if mode == "legacy":
+            await c.subscribe_resource("colony://context/h")
+            await c.call_tool("log_insight", {"scope": "h", "text": "subscriptions work over HTTP", "importance": 0.8})
+            with anyio.fail_after(5):
+                await updated.wait()
+        else:
+            async with c.listen(resource_subscriptions=["colony://context/h"]) as sub:
+                check(sub.honored.resource_subscriptions == ["colony://context/h"], f"listen honoured {sub.honored}")
+                await c.call_tool("log_event", {"scope": "h", "text": "listen works over HTTP"})
+                with anyio.fail_after(5):
+                    event = await sub.__anext__()
+                check("colony://context/h" in str(event), f"listen event {event}")
+        try:
+            await c.call_tool("no_such_tool", {})
+            check(False, f"{mode}: unknown tool did not raise")
+        except MCPError as e:
+            check(e.error.code == -32602 and "no_such_tool" in e.error.message, f"{mode}: unknown tool {e.error}")
+
+
+def plain_endpoints(s):
+    status, headers, body = s.request("GET", "/health")
+    check(status == 200 and json.loads(body)["status"] == "ok", f"/health {status} {body}")
+
+    init = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                       "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+    status, headers, body = s.request("POST", "/mcp", init)
+    sid = headers.get("mcp-session-id")
+    check(status == 200 and sid, f"initialize over HTTP: {status} {headers}")
+    call = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                       "params": {"name": "get_context", "arguments": {"scope": "h", "max_events": 3}}})
+    status, _, body = s.request("POST", "/mcp", call, {"Mcp-Session-Id": sid})
+    tool_json = json.loads(body)["result"]["structuredContent"]
+    status, headers, body = s.request("GET", "/context/h?max_events=3")
+    check(status == 200 and headers.get("content-type") == "application/json", f"/context/h {status} {headers}")
+    check(json.loads(body) == tool_json, "GET /context/{scope} differs from the tool's structured content")
+    status, _, body = s.request("GET", "/context/h?max_events=999")
+    check(status == 400 and "max_events" in json.loads(body)["error"], f"/context bad query {status} {body}")
+
+    status, _, body = s.request("GET", "/metrics")
+    text = body.decode()
+    check(status == 200 and "colony_head_position" in text and 'colony_calls_total{name="get_context"}' in text,
+          f"/metrics {status} {text[:200]}")
+
+    # Session errors and methods.
+    status, _, body = s.request("POST", "/mcp", call)
+    check(status == 400 and json.loads(body)["error"]["code"] == -32600, f"no session id: {status} {body}")
+    status, _, body = s.request("POST", "/mcp", call, {"Mcp-Session-Id": "nope"})
+    check(status == 404, f"unknown session: {status} {body}")
+    status, _, body = s.request("POST", "/mcp", "{nope", {"Mcp-Session-Id": sid})
+    check(status == 400 and json.loads(body)["error"]["code"] == -32700, f"parse error: {status} {body}")
+    status, _, body = s.request("POST", "/mcp", call, {"Mcp-Session-Id": sid, "Content-Type": "text/plain"})
+    check(status == 415, f"wrong content type: {status}")
+    status, _, _ = s.request("POST", "/mcp", " " * (5 << 20), {"Mcp-Session-Id": sid})
+    check(status == 413, f"oversized body: {status}")
+    status, headers, _ = s.request("PUT", "/mcp", "{}")
+    check(status == 405 and "POST" in headers.get("allow", ""), f"PUT /mcp: {status} {headers}")
+    notification = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    status, _, body = s.request("POST", "/mcp", notification, {"Mcp-Session-Id": sid})
+    check(status == 202 and body == b"", f"notification: {status} {body}")
+    status, _, _ = s.request("DELETE", "/mcp", None, {"Mcp-Session-Id": sid})
+    check(status == 200, f"DELETE session: {status}")
+    status, _, _ = s.request("POST", "/mcp", call, {"Mcp-Session-Id": sid})
+    check(status == 404, f"deleted session still answers: {status}")
+
+    # 2026-07-28: stateless POSTs, unknown method is 404, bad version is 400 with -32022.
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
+    modern = {"MCP-Protocol-Version": "2026-07-28"}
+    status, _, body = s.request("POST", "/mcp", json.dumps({"jsonrpc": "2.0", "id": 3, "method": "nope", "params": {"_meta": meta}}), modern)
+    check(status == 404 and json.loads(body)["error"]["code"] == -32601, f"2026 unknown method: {status} {body}")
+    bad = dict(meta, **{"io.modelcontextprotocol/protocolVersion": "2099-01-01"})
+    status, _, body = s.request("POST", "/mcp", json.dumps({"jsonrpc": "2.0", "id": 4, "method": "tools/list", "params": {"_meta": bad}}),
+                                {"MCP-Protocol-Version": "2099-01-01"})
+    err = json.loads(body)["error"]
+    check(status == 400 and err["code"] == -32022 and "2026-07-28" in err["data"]["supported"], f"2026 bad version: {status} {body}")
+
+    # Origin and Host (DNS rebinding).
+    status, _, _ = s.request("GET", "/context/h", headers={"Origin": "https://evil.example"})
+    check(status == 403, f"foreign Origin: {status}")
+    status, _, _ = s.request("POST", "/mcp", init, {"Origin": "https://evil.example"})
+    check(status == 403, f"foreign Origin on /mcp: {status}")
+    status, _, _ = s.request("GET", "/context/h", headers={"Origin": f"http://localhost:{s.port}"})
+    check(status == 200, f"loopback Origin: {status}")
+    status, _, _ = s.request("GET", "/context/h", headers={"Host": "evil.example"})
+    check(status == 421, f"foreign Host: {status}")
+
+
+def token_rules(colony, store):
+    s = Server(colony, store, {"COLONY_TOKEN": "s3cret"})
+    try:
+        status, headers, _ = s.request("GET", "/context/h")
+        check(status == 401 and headers.get("www-authenticate") == "Bearer", f"no token: {status} {headers}")
+        status, _, _ = s.request("GET", "/context/h", headers={"Authorization": "Bearer wrong"})
+        check(status == 401, f"wrong token: {status}")
+        status, _, _ = s.request("GET", "/context/h", headers={"Authorization": "Bearer s3cret"})
+        check(status == 200, f"right token: {status}")
+        status, _, _ = s.request("GET", "/health")
+        check(status == 200, f"/health needs no token: {status}")
+    finally:
+        s.stop()
+    # A non-loopback address without a token is refused at start.
+    env = dict(os.environ)
+    env.pop("COLONY_TOKEN", None)
+    r = subprocess.run([colony, "serve", "--store", store, "--http", "0.0.0.0:0"], env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    check(r.returncode == 2 and "without a token" in r.stderr, f"non-loopback without token: {r.returncode} {r.stderr}")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--colony", required=True)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = os.path.join(tmp, "store")
+        s = Server(args.colony, store)
+        try:
+            for mode in ("legacy", "auto"):
+                anyio.run(client_round, s.url, mode)
+            plain_endpoints(s)
+        finally:
+            s.stop()
+        token_rules(args.colony, store)
+    if FAILURES:
+        print(f"test_http: {len(FAILURES)} failure(s)")
+        sys.exit(1)
+    print("test_http: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
