@@ -40,6 +40,9 @@ public final class MCPServer: Sendable {
         case now([UInt8])
         /// The answer will be passed to `later`.
         case later
+        /// A stream was opened (`subscriptions/listen`): notifications follow on the
+        /// session; the request is answered, if ever, only when the stream ends.
+        case stream
     }
 
     /// Handles one message.
@@ -152,7 +155,7 @@ public final class MCPServer: Sendable {
                 return ok(Array("{}".utf8))
             case "subscriptions/listen":
                 try listen(rpc.params, id: id, session: session)
-                return .later  // answered only when the stream ends
+                return .stream
             case "prompts/list":
                 return ok(Array("{\"prompts\":[]}".utf8), cacheable: true)
             case "logging/setLevel":
@@ -249,9 +252,10 @@ public final class MCPServer: Sendable {
         """
 
     private func uriParam(_ params: JSONValue?) throws(JSONRPC.Failure) -> String {
-        guard let params, case .string(let uri)? = params["uri"] else {
+        guard let value = params?["uri"] else {
             throw .invalidParams("missing params.uri (a string such as \"colony://context/acme\")")
         }
+        guard case .string(let uri) = value else { throw .invalidParams("params.uri must be a string, not \(value.typeName)") }
         return uri
     }
 

@@ -16,7 +16,8 @@ struct ToolArguments {
         case nil, .null?: members = []
         case .object(let m)?:
             for (k, _) in m where !allowed.contains(k) {
-                throw Invalid("unknown argument \"\(k.prefix(64))\" for \(tool); it takes: \(allowed.joined(separator: ", "))")
+                throw Invalid(allowed.isEmpty ? "\(tool) takes no arguments, but got \"\(k.prefix(64))\""
+                              : "unknown argument \"\(k.prefix(64))\" for \(tool); it takes: \(allowed.joined(separator: ", "))")
             }
             members = m
         case let other?:

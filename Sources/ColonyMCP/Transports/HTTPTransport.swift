@@ -118,7 +118,7 @@ public final class HTTPTransport: Sendable {
         }
         let version = request.headers[Self.versionHeader]
         let modern = version.map { !MCPServer.sessionVersions.contains($0) && $0 != "2024-11-05" } ?? false
-        if modern { return await postStateless(body, accept: request.headers[.accept]) }
+        if modern || Self.isListen(body) { return await postStateless(body, accept: request.headers[.accept]) }
 
         // Session era: initialize makes a session; everything else names one.
         let sessionID = request.headers[Self.sessionHeader]
@@ -153,10 +153,7 @@ public final class HTTPTransport: Sendable {
 
     /// A 2026-07-28 request: one exchange, no session. `subscriptions/listen` streams.
     func postStateless(_ body: ByteBuffer, accept: String?) async -> Response {
-        let isListen = body.readableBytesView.firstRange(of: Array("\"subscriptions/listen\"".utf8)) != nil
-        if isListen {
-            return listenStream(body)
-        }
+        if Self.isListen(body) { return listenStream(body) }
         let ephemeral = MCPSession(id: "http-stateless") { _ in }
         return await exchange(body, session: ephemeral, modern: true)
     }
@@ -170,6 +167,9 @@ public final class HTTPTransport: Sendable {
         case .none: return Response(status: .accepted)
         case .now(let bytes): answer = bytes
         case .later: answer = await later.value()
+        case .stream:
+            // Listens are routed to listenStream before this; a listen here has no stream to ride.
+            return Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "subscriptions/listen must be its own POST and accept text/event-stream"))
         }
         return Self.json(Self.status(forAnswer: answer, modern: modern), answer)
     }
@@ -196,6 +196,11 @@ public final class HTTPTransport: Sendable {
         var v = 0
         while i < answer.count, answer[i] >= 0x30, answer[i] <= 0x39 { v = v * 10 + Int(answer[i] - 0x30); i += 1 }
         return negative ? -v : v
+    }
+
+    static func isListen(_ body: ByteBuffer) -> Bool {
+        body.readableBytesView.firstRange(of: Array("\"subscriptions/listen\"".utf8)) != nil
+            && (try? body.withUnsafeReadableBytes({ try JSONParser.parse($0) }))?["method"] == .string("subscriptions/listen")
     }
 
     static func isInitialize(_ body: ByteBuffer) -> Bool {

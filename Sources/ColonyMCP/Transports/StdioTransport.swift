@@ -105,7 +105,7 @@ public final class StdioTransport: Sendable {
         case .now(let bytes):
             inFlight.subtract(1, ordering: .relaxed)
             output.send(bytes, flush: false)
-        case .none:
+        case .none, .stream:
             inFlight.subtract(1, ordering: .relaxed)
         case .later:
             break
