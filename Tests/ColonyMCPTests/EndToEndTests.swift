@@ -26,6 +26,10 @@ final class EndToEndTests: XCTestCase {
         try runScript("test_multiprocess.py")
     }
 
+    func testStreamableHTTPAndItsGuardRails() throws {
+        try runScript("test_http.py")
+    }
+
     // MARK: Running a script
 
     static let scriptsDirectory = URL(fileURLWithPath: #filePath)
