@@ -58,5 +58,6 @@ let package = Package(
         .testTarget(name: "ColonyStoreTests", dependencies: ["ColonyStore", "ColonyTestSupport"]),
         .testTarget(name: "ColonyContextTests", dependencies: ["ColonyContext"]),
         .testTarget(name: "ColonyMCPTests", dependencies: ["ColonyMCP", "ColonyContext"]),
+        .testTarget(name: "ColonyCLITests", dependencies: ["ColonyStore", "ColonyContext", "ColonyTestSupport", "LMDB"]),
     ]
 )

@@ -14,7 +14,8 @@ struct ColonyCommand: AsyncParsableCommand {
             (~/.local/share/colony). Several processes may use one store at once.
             """,
         version: ColonyVersion.string,
-        subcommands: [ServeCommand.self, StatsCommand.self, LogCommand.self, InsightCommand.self, ContextCommand.self]
+        subcommands: [ServeCommand.self, StatsCommand.self, LogCommand.self, InsightCommand.self, ContextCommand.self,
+                      ExportCommand.self, ImportCommand.self]
     )
 }
 

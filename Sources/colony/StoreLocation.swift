@@ -16,13 +16,49 @@ struct StoreLocation: ParsableArguments {
         return NSHomeDirectory() + "/.local/share/colony"
     }
 
+    /// Opens the store with the context view for writing, creating it if needed.
     func open(readOnly: Bool = false) throws -> ColonyStore {
         var options = StoreOptions()
         options.readOnly = readOnly
+        return try opening { try Colony.open(at: resolvedPath, options: options) }
+    }
+
+    /// Opens an existing store read-only: never creates anything, and refuses a
+    /// path that is not a store (`ExitStatus.notAStore`). With `context`, the
+    /// context view is registered (when the store has one).
+    func openExisting(context: Bool) throws -> ColonyStore {
+        var options = StoreOptions()
+        options.readOnly = true
+        return try opening {
+            context ? try Colony.open(at: resolvedPath, options: options)
+                    : try ColonyStore.open(at: resolvedPath, options: options)
+        }
+    }
+
+    /// Opens the store for writing with the context view, creating it in a missing or
+    /// empty directory, but refusing a directory with other files and no store in it.
+    func openForWriting(options: StoreOptions = StoreOptions()) throws -> ColonyStore {
+        let path = resolvedPath
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw CLIError("\(path) is not a directory", exitCode: ExitStatus.notAStore) }
+            let contents = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+            if !contents.isEmpty && !contents.contains("data.mdb") {
+                throw CLIError("\(path) holds other files and no store; refusing to create a store there",
+                               exitCode: ExitStatus.notAStore)
+            }
+        }
+        return try opening { try Colony.open(at: path, options: options) }
+    }
+
+    private func opening(_ body: () throws -> ColonyStore) throws -> ColonyStore {
         do {
-            return try Colony.open(at: resolvedPath, options: options)
+            return try body()
+        } catch let e as StoreError {
+            throw CLIError("cannot open the store at \(resolvedPath): \(e)", exitCode: CLIError.exitCode(for: e))
         } catch {
-            throw CLIError("cannot open the store at \(resolvedPath): \(error)", exitCode: 3)
+            throw CLIError("cannot open the store at \(resolvedPath): \(error)", exitCode: ExitStatus.storageFailure)
         }
     }
 }
@@ -47,10 +83,24 @@ extension CLIError {
             throw ExitCode(e.exitCode)
         } catch let e as ContextError {
             FileHandle.standardError.write(Data("colony: \(e.description)\n".utf8))
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.invalidInput)
         } catch let e as StoreError {
             FileHandle.standardError.write(Data("colony: \(e.description)\n".utf8))
-            throw ExitCode(e.isRetryable ? 75 : 2)
+            throw ExitCode(exitCode(for: e))
+        }
+    }
+
+    /// The exit status for a store error, by its class.
+    static func exitCode(for error: StoreError) -> Int32 {
+        if error.isRetryable { return ExitStatus.retryable }
+        switch error {
+        case .notAStore: return ExitStatus.notAStore
+        case .unsupportedFormat: return ExitStatus.newerFormat
+        case .destinationExists: return ExitStatus.destinationExists
+        case .corruptRecord, .corruptView: return ExitStatus.corruptStore
+        case .ioFailed: return ExitStatus.cannotWriteOutput
+        case .storage, .closed: return ExitStatus.storageFailure
+        default: return ExitStatus.invalidInput
         }
     }
 }

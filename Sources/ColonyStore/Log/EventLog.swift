@@ -46,6 +46,28 @@ struct EventLog: Sendable {
         }
     }
 
+    /// Up to `limit` records from `position` (inclusive) forward, each checked
+    /// (`EventRecord.validate`) but not copied: `body` gets the position, the
+    /// stored bytes (valid only inside `body`) and their layout.
+    func scanRecords(from position: UInt64, limit: Int, _ txn: some TransactionReading,
+                     _ body: (UInt64, UnsafeRawBufferPointer, EventRecord.Layout) throws -> Bool) throws {
+        guard limit > 0 else { return }
+        try txn.withCursor(layout.events) { cursor in
+            var entry = try cursor.seek(atOrAfter: Bytes.uint64BE(position))
+            var n = 0
+            while let e = entry, n < limit {
+                guard e.key.count == 8 else {
+                    throw StoreError.corruptRecord(position: 0, reason: "events key of \(e.key.count) bytes")
+                }
+                let p = Bytes.readUInt64BE(e.key)
+                let recordLayout = try EventRecord.validate(position: p, record: e.value)
+                n += 1
+                if try !body(p, e.value, recordLayout) { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+
     /// The stream's id and head version, or `nil` if it has no events.
     func stream(_ name: [UInt8], _ txn: some TransactionReading) throws -> (id: UInt64, version: UInt64)? {
         guard let raw = try txn.get(layout.streams, key: name) else { return nil }

@@ -23,10 +23,13 @@ final class ProjectionSet: Sendable {
 
     let entries: [Entry]
     let log: EventLog
+    /// Projections left out of a read-only open because their view does not exist in the store.
+    let absent: [String]
 
-    init(entries: [Entry], log: EventLog) {
+    init(entries: [Entry], log: EventLog, absent: [String] = []) {
         self.entries = entries
         self.log = log
+        self.absent = absent
     }
 
     /// Opens (creating) each projection's tables.
@@ -42,12 +45,18 @@ final class ProjectionSet: Sendable {
             try env.openDatabase(named: name, flags: env.options.readOnly ? [] : .create)
         }
         var entries: [Entry] = []
+        var absent: [String] = []
         for p in projections {
-            var extra: [String: Database] = [:]
-            for t in p.tables { extra[t] = try open("view:\(p.name)/\(t)") }
-            entries.append(Entry(projection: p, main: try open("view:\(p.name)"), extra: extra))
+            do {
+                var extra: [String: Database] = [:]
+                for t in p.tables { extra[t] = try open("view:\(p.name)/\(t)") }
+                entries.append(Entry(projection: p, main: try open("view:\(p.name)"), extra: extra))
+            } catch let e as LMDBError where e.code == LMDBError.notFound && env.options.readOnly {
+                // A read-only open cannot create a view no writer has made yet; leave it out.
+                absent.append(p.name)
+            }
         }
-        return ProjectionSet(entries: entries, log: log)
+        return ProjectionSet(entries: entries, log: log, absent: absent)
     }
 
     func entry(named name: String) -> Entry? { entries.first { $0.name == name } }

@@ -47,9 +47,22 @@ public final class ColonyStore: Sendable {
         envOptions.maxDatabases = 16 + UInt32(projections.reduce(0) { $0 + 1 + $1.tables.count })
         envOptions.readOnly = options.readOnly
         envOptions.durability = options.durability == .durable ? .durable : .noSync
-        let env = try StoreError.wrap { try Environment(path: path, options: envOptions) }
+        if options.readOnly { try ColonyStore.checkIsStore(path) }
+        let env: Environment
         do {
-            let layout = try StoreError.wrap { try StoreLayout.open(env) }
+            env = try Environment(path: path, options: envOptions)
+        } catch let e as LMDBError where e.code == LMDBError.invalid {
+            throw StoreError.notAStore(path: path, reason: "data.mdb is not an LMDB file")
+        } catch let e as LMDBError {
+            throw StoreError.storage(e)
+        }
+        do {
+            let layout: StoreLayout
+            do {
+                layout = try StoreError.wrap { try StoreLayout.open(env) }
+            } catch StoreError.storage(let e) where options.readOnly && e.code == LMDBError.notFound {
+                throw StoreError.notAStore(path: path, reason: "an LMDB environment without Colony's databases")
+            }
             let log = EventLog(layout: layout)
             let set = try StoreError.wrap { try ProjectionSet.open(projections, env: env, log: log) }
             if !options.readOnly {
@@ -75,6 +88,19 @@ public final class ColonyStore: Sendable {
     }
 
     deinit { close() }
+
+    /// Refuses, before LMDB creates anything, a path that holds no store: a read-only
+    /// open must not leave a `lock.mdb` in a directory that is not a store.
+    static func checkIsStore(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw StoreError.notAStore(path: path, reason: "no such directory")
+        }
+        guard isDirectory.boolValue else { throw StoreError.notAStore(path: path, reason: "not a directory") }
+        guard FileManager.default.fileExists(atPath: path + "/data.mdb") else {
+            throw StoreError.notAStore(path: path, reason: "the directory has no data.mdb")
+        }
+    }
 
     /// Whether `close()` was called.
     public var isClosed: Bool { state.isSet }

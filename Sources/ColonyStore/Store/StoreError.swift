@@ -37,6 +37,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownView(String)
     /// LMDB or the file system failed.
     case storage(LMDBError)
+    /// A read-only open (or a command that needs an existing store) found no store at `path`:
+    /// no such directory, no `data.mdb`, or a file that is not a Colony store.
+    case notAStore(path: String, reason: String)
+    /// A backup or export refused to write over something that exists.
+    case destinationExists(path: String)
+    /// Reading or writing a file other than the store's own failed (an export's output, an import's input).
+    case ioFailed(operation: String, path: String, reason: String)
 
     /// Whether the same call may succeed if retried later unchanged.
     public var isRetryable: Bool {
@@ -67,6 +74,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidArgument(let m): return m
         case .unknownView(let n): return "no view named \(n) is registered"
         case .storage(let e): return "storage error: \(e)"
+        case .notAStore(let p, let r): return "\(p) is not a Colony store: \(r)"
+        case .destinationExists(let p): return "\(p) exists and is not empty; refusing to write over it"
+        case .ioFailed(let o, let p, let r): return "\(o) \(p): \(r)"
         }
     }
 }
