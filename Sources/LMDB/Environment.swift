@@ -312,11 +312,25 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    /// Writes a consistent copy of the environment into directory `destination`.
-    /// With `compact`, free pages are omitted and the copy is renumbered.
+    /// Writes a consistent copy of the environment into directory `destination`
+    /// (which must exist and hold no `data.mdb`), from one read snapshot, while
+    /// other transactions and processes go on. With `compact`, free pages are
+    /// omitted and the copy is renumbered. The copy is not synced to disk.
     public func copy(to destination: String, compact: Bool = true) throws {
-        try withOpenHandle("mdb_env_copy2") { env in
-            try check(mdb_env_copy2(env, destination, compact ? UInt32(MDB_CP_COMPACT) : 0), "mdb_env_copy2 \(destination)")
+        var attempts = 0
+        while true {
+            let rc = try withOpenHandle("mdb_env_copy2") { env in
+                mdb_env_copy2(env, destination, compact ? UInt32(MDB_CP_COMPACT) : 0)
+            }
+            if rc == MDB_MAP_RESIZED && attempts < 8 {
+                // Another process grew the map past ours: adopt its size, drop the partial copy, go again.
+                attempts += 1
+                unlink(destination + "/data.mdb")
+                adoptForeignMapSize()
+                continue
+            }
+            try check(rc, "mdb_env_copy2 \(destination)")
+            return
         }
     }
 

@@ -15,7 +15,7 @@ struct ColonyCommand: AsyncParsableCommand {
             """,
         version: ColonyVersion.string,
         subcommands: [ServeCommand.self, StatsCommand.self, LogCommand.self, InsightCommand.self, ContextCommand.self,
-                      ExportCommand.self, ImportCommand.self, VerifyCommand.self]
+                      ExportCommand.self, ImportCommand.self, VerifyCommand.self, BackupCommand.self]
     )
 }
 
