@@ -15,7 +15,8 @@ struct ColonyCommand: AsyncParsableCommand {
             """,
         version: ColonyVersion.string,
         subcommands: [ServeCommand.self, StatsCommand.self, LogCommand.self, InsightCommand.self, ContextCommand.self,
-                      ExportCommand.self, ImportCommand.self, VerifyCommand.self, BackupCommand.self]
+                      ExportCommand.self, ImportCommand.self, VerifyCommand.self, BackupCommand.self,
+                      ReplayCommand.self]
     )
 }
 

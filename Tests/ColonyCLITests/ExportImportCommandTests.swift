@@ -114,7 +114,7 @@ final class ExportImportCommandTests: CLITestCase {
 
 final class BadInvocationTests: CLITestCase {
     func test_readOnlyCommandsOnAMissingDirectoryCreateNothing() throws {
-        for command in [["export"], ["verify"], ["backup", path("dest")]] {
+        for command in [["export"], ["verify"], ["backup", path("dest")], ["replay"]] {
             let run = try colony(command + ["--store", path("absent")])
             XCTAssertEqual(run.status, 4, "\(command): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains("is not a Colony store: no such directory"), run.stderr)
@@ -124,7 +124,7 @@ final class BadInvocationTests: CLITestCase {
 
     func test_readOnlyCommandsOnADirectoryWithoutAStoreLeaveItAsItWas() throws {
         try FileManager.default.createDirectory(atPath: path("empty"), withIntermediateDirectories: true)
-        for command in [["export"], ["verify"], ["backup", path("dest")]] {
+        for command in [["export"], ["verify"], ["backup", path("dest")], ["replay"]] {
             let run = try colony(command + ["--store", path("empty")])
             XCTAssertEqual(run.status, 4, "\(command): \(run.stderr)")
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path("empty")), [], "\(command) wrote into it")
@@ -141,7 +141,7 @@ final class BadInvocationTests: CLITestCase {
     func test_aStoreOfANewerFormatIsRefusedByReadOnlyCommands() async throws {
         try await makeStore(at: path("newer"), events: 1)
         try setFormat(2, ofStoreAt: path("newer"))
-        for command in [["export"], ["verify"], ["backup", path("dest")]] {
+        for command in [["export"], ["verify"], ["backup", path("dest")], ["replay"]] {
             let run = try colony(command + ["--store", path("newer")])
             XCTAssertEqual(run.status, 5, "\(command): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains("store format 2 is newer than this build supports (1)"), run.stderr)
@@ -157,7 +157,7 @@ final class BadInvocationTests: CLITestCase {
     }
 
     func test_helpDocumentsTheExitStatuses() throws {
-        for command in ["export", "import", "verify", "backup"] {
+        for command in ["export", "import", "verify", "backup", "replay"] {
             let run = try colony([command, "--help"])
             XCTAssertEqual(run.status, 0)
             XCTAssertTrue(run.output.contains("4 not a store"), "\(command) --help:\n\(run.output)")
