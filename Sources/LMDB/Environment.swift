@@ -169,7 +169,7 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Begins, runs and ends one raw transaction under the shared map lock.
-    private func withRawTransaction<T>(readOnly: Bool, _ body: (OpaquePointer) throws -> T) throws -> T {
+    func withRawTransaction<T>(readOnly: Bool, _ body: (OpaquePointer) throws -> T) throws -> T {
         var resizedRetries = 0
         while true {
             mapLock.lockShared()
@@ -254,7 +254,7 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Runs `body` with the environment handle, under the shared map lock, if still open.
-    private func withOpenHandle<T>(_ operation: String, _ body: (OpaquePointer) throws -> T) throws -> T {
+    func withOpenHandle<T>(_ operation: String, _ body: (OpaquePointer) throws -> T) throws -> T {
         mapLock.lockShared(); defer { mapLock.unlock() }
         if isClosedNow() { throw LMDBError(code: LMDBError.closed, operation: operation, message: "environment is closed") }
         return try body(handle)

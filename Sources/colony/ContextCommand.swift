@@ -6,7 +6,10 @@ struct ContextCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "context",
         abstract: "Print a scope's context as JSON: counts, recent events and top insights.",
-        discussion: "The context of a scope includes everything logged in the scopes below it."
+        discussion: """
+            The context of a scope includes everything logged in the scopes below it. The store \
+            is opened read-only: a path that is not a store is refused (status 4), never created.
+            """
     )
 
     @OptionGroup var location: StoreLocation
@@ -18,7 +21,7 @@ struct ContextCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CLIError.report {
-            let store = try location.open()
+            let store = try location.openExisting(context: true)
             defer { store.close() }
             let doc = try store.context(of: scope, ContextQuery(maxEvents: maxEvents, maxInsights: maxInsights,
                                                                 maxBytes: maxBytes, sincePosition: since))

@@ -114,7 +114,7 @@ final class ExportImportCommandTests: CLITestCase {
 
 final class BadInvocationTests: CLITestCase {
     func test_readOnlyCommandsOnAMissingDirectoryCreateNothing() throws {
-        for command in [["export"], ["verify"], ["backup", path("dest")], ["replay"]] {
+        for command in [["export"], ["verify"], ["backup", path("dest")], ["replay"], ["stats"], ["context", "acme"]] {
             let run = try colony(command + ["--store", path("absent")])
             XCTAssertEqual(run.status, 4, "\(command): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains("is not a Colony store: no such directory"), run.stderr)
@@ -124,7 +124,7 @@ final class BadInvocationTests: CLITestCase {
 
     func test_readOnlyCommandsOnADirectoryWithoutAStoreLeaveItAsItWas() throws {
         try FileManager.default.createDirectory(atPath: path("empty"), withIntermediateDirectories: true)
-        for command in [["export"], ["verify"], ["backup", path("dest")], ["replay"]] {
+        for command in [["export"], ["verify"], ["backup", path("dest")], ["replay"], ["stats"], ["context", "acme"]] {
             let run = try colony(command + ["--store", path("empty")])
             XCTAssertEqual(run.status, 4, "\(command): \(run.stderr)")
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path("empty")), [], "\(command) wrote into it")
@@ -141,7 +141,7 @@ final class BadInvocationTests: CLITestCase {
     func test_aStoreOfANewerFormatIsRefusedByReadOnlyCommands() async throws {
         try await makeStore(at: path("newer"), events: 1)
         try setFormat(2, ofStoreAt: path("newer"))
-        for command in [["export"], ["verify"], ["backup", path("dest")], ["replay"]] {
+        for command in [["export"], ["verify"], ["backup", path("dest")], ["replay"], ["stats"], ["context", "acme"]] {
             let run = try colony(command + ["--store", path("newer")])
             XCTAssertEqual(run.status, 5, "\(command): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains("store format 2 is newer than this build supports (1)"), run.stderr)
@@ -149,7 +149,8 @@ final class BadInvocationTests: CLITestCase {
     }
 
     func test_unknownOptionsExitWithTheUsageStatus() throws {
-        for command in [["export", "--bogus"], ["import", "-", "--bogus"], ["export", "--since", "minus-one"]] {
+        for command in [["export", "--bogus"], ["import", "-", "--bogus"], ["export", "--since", "minus-one"], ["verify", "--bogus"],
+                        ["backup"], ["replay", "--follow", "--bogus"], ["stats", "--top", "x"], ["bogus-command"]] {
             let run = try colony(command + ["--store", path("s")])
             XCTAssertEqual(run.status, 64, "\(command): \(run.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: path("s")))
@@ -157,7 +158,7 @@ final class BadInvocationTests: CLITestCase {
     }
 
     func test_helpDocumentsTheExitStatuses() throws {
-        for command in ["export", "import", "verify", "backup", "replay"] {
+        for command in ["export", "import", "verify", "backup", "replay", "stats"] {
             let run = try colony([command, "--help"])
             XCTAssertEqual(run.status, 0)
             XCTAssertTrue(run.output.contains("4 not a store"), "\(command) --help:\n\(run.output)")

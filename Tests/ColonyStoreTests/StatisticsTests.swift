@@ -78,4 +78,39 @@ final class StatisticsTests: StoreTestCase {
         try await store.append(event("small"))
         XCTAssertEqual(try store.headPosition(), 2)
     }
+
+    func test_statisticsCountEventsAndSizeEveryDatabase() async throws {
+        let store = try openStore(projections: [StreamSummaryProjection()])
+        try await store.append(events("a", count: 40))
+        try await store.append(events("b", count: 2))
+
+        let stats = try store.statistics()
+
+        XCTAssertEqual(stats.events, 42)
+        XCTAssertEqual(stats.format, 1)
+        XCTAssertEqual(Set(stats.tables.map(\.name)),
+                       ["events", "streams", "stream-positions", "event-ids", "checkpoints", "meta", "view:stream-summary"])
+        XCTAssertEqual(stats.tables.first { $0.name == "events" }?.entries, 42)
+        XCTAssertEqual(stats.tables.first { $0.name == "view:stream-summary" }?.entries, 2)
+        XCTAssertTrue(stats.tables.allSatisfy { $0.sizeBytes > 0 }, "\(stats.tables)")
+        XCTAssertTrue(stats.readerProcessIDs.contains(ProcessInfo.processInfo.processIdentifier))
+        XCTAssertGreaterThanOrEqual(stats.readersInUse, 1)
+        XCTAssertEqual(stats.otherViews.count, 0)
+    }
+
+    func test_viewsOfProjectionsNotRegisteredAreListedFromTheirCheckpoints() async throws {
+        let first = try openStore(projections: [StreamSummaryProjection(), KindIndexProjection()])
+        try await first.append(events("a", count: 5))
+        first.close()
+        let second = try openStore(projections: [StreamSummaryProjection()])
+        try await second.append(events("a", count: 3))
+
+        let stats = try second.statistics()
+
+        XCTAssertEqual(stats.views.map(\.name), ["stream-summary"])
+        XCTAssertEqual(stats.otherViews.map(\.name), ["kind-index"])
+        XCTAssertEqual(stats.otherViews.first?.checkpoint, 5)
+        XCTAssertEqual(stats.otherViews.first?.lagEvents, 3)
+        XCTAssertEqual(stats.otherViews.first?.entries, 1)
+    }
 }

@@ -17,10 +17,24 @@ public struct StoreStatistics: Sendable, Codable {
         public var entries: Int
     }
 
+    /// One of the store's LMDB databases.
+    public struct Table: Sendable, Codable, Equatable {
+        /// `events`, `streams`, `view:context`…
+        public var name: String
+        /// Key/value pairs.
+        public var entries: Int
+        /// Bytes of the pages it uses.
+        public var sizeBytes: Int
+    }
+
     /// The store directory.
     public var path: String
+    /// The store's format (`meta/format`).
+    public var format: UInt32
     /// The position of the last event (0 for an empty log).
     public var headPosition: UInt64
+    /// Events in the log (equal to the head: positions are dense).
+    public var events: UInt64
     /// Streams with at least one event.
     public var streams: Int
     /// Size of `data.mdb` on disk.
@@ -29,14 +43,23 @@ public struct StoreStatistics: Sendable, Codable {
     public var usedBytes: Int
     /// The current memory map size (grows when full).
     public var mapSizeBytes: Int
-    /// Reader slots in use, by all processes.
+    /// Reader slots held, by all processes (this one's included).
     public var readersInUse: Int
+    /// Of those, the slots with a read transaction open now.
+    public var readersReading: Int
+    /// The processes holding reader slots.
+    public var readerProcessIDs: [Int32]
     /// Reader slots available.
     public var maxReaders: Int
     /// `durable` or `buffered(N ms)`.
     public var durability: String
     /// Each registered projection's view.
     public var views: [View]
+    /// Views the store has (they have a checkpoint) whose projection is not registered with
+    /// this instance: their checkpoint, lag and keys; `version` is the one that built them.
+    public var otherViews: [View]
+    /// Every database of the store, by name, with its entries and size.
+    public var tables: [Table]
     /// This process's writer since the store opened.
     public var batchesCommitted: Int
     /// Events this process's writer committed.
@@ -58,12 +81,15 @@ public struct StoreStatistics: Sendable, Codable {
 }
 
 extension ColonyStore {
-    /// Sizes, head, view checkpoints and lag, and this process's writer counters.
+    /// Sizes (of the file and of each database), head, events, view checkpoints and lag,
+    /// reader slots, and this process's writer counters.
     public func statistics() throws -> StoreStatistics {
         if isClosed { throw StoreError.closed }  // env.info() on a closed environment reads freed memory
         let info = try StoreError.wrap { try env.info() }
         let counters = writer?.snapshot ?? GroupCommitWriter.Counters()
         let fileSize = (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0
+        let tables = try StoreError.wrap { try env.namedDatabases() }
+        let readers = try StoreError.wrap { try env.readers() }
         return try read { txn in
             let head = try log.head(txn)
             let lags = try projections.lags(txn, head: head)
@@ -73,15 +99,31 @@ extension ColonyStore {
                                    lagEvents: head > lag.position ? head - lag.position : 0,
                                    entries: try txn.count(entry.main)))
             }
+            var otherViews: [StoreStatistics.View] = []
+            let registered = Set(projections.entries.map(\.name))
+            try txn.scan(layout.checkpoints, prefix: []) { key, value in
+                let name = String(decoding: key, as: UTF8.self)
+                guard !registered.contains(name), value.count == 12 else { return true }
+                let position = Bytes.readUInt64LE(value, at: 0)
+                otherViews.append(.init(name: name, version: Bytes.readUInt32LE(value, at: 8), checkpoint: position,
+                                        lagEvents: head > position ? head - position : 0,
+                                        entries: tables.first { $0.name == "view:\(name)" }?.statistics.entries ?? 0))
+                return true
+            }
+            let format = try txn.get(layout.meta, key: StoreLayout.formatKey).flatMap { $0.count == 4 ? Bytes.readUInt32LE($0) : nil } ?? 0
             let durability: String
             switch options.durability {
             case .durable: durability = "durable"
             case .buffered(let ms): durability = "buffered(\(ms) ms)"
             }
             return StoreStatistics(
-                path: path, headPosition: head, streams: try txn.count(layout.streams),
+                path: path, format: format, headPosition: head, events: UInt64(try txn.count(layout.events)),
+                streams: try txn.count(layout.streams),
                 fileSizeBytes: fileSize, usedBytes: info.usedBytes, mapSizeBytes: info.mapSizeBytes,
-                readersInUse: info.readersInUse, maxReaders: info.maxReaders, durability: durability, views: views,
+                readersInUse: readers.count, readersReading: readers.filter { $0.transactionID != nil }.count,
+                readerProcessIDs: Array(Set(readers.map(\.processID))).sorted(),
+                maxReaders: info.maxReaders, durability: durability, views: views, otherViews: otherViews,
+                tables: tables.map { .init(name: $0.name, entries: $0.statistics.entries, sizeBytes: $0.statistics.sizeBytes) },
                 batchesCommitted: counters.batches, eventsCommitted: counters.committedEvents,
                 queueDepthEvents: counters.queueDepthEvents, maxQueueDepthEvents: counters.maxQueueDepthEvents,
                 largestBatchEvents: counters.largestBatchEvents, shedEvents: counters.shedEvents,
