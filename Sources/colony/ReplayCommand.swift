@@ -73,29 +73,42 @@ struct ReplayCommand: AsyncParsableCommand {
         }
     }
 
-    private func replay(_ store: ColonyStore, filter: EventFilter) async throws {
+    private func replay(_ store: ColonyStore, filter eventFilter: EventFilter) async throws {
+        let filter = eventFilter.compiled()
         let chunk = 512
         var next = max(from ?? 1, 1)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 16)
         while to.map({ next <= $0 }) ?? true {
             let limit = to.map { Int(min(UInt64(chunk), $0 - next + 1)) } ?? chunk
-            let events = try store.read(from: next, limit: limit)
-            for e in events where filter.matches(e) {
-                switch format {
-                case .ndjson: NDJSONEncoder.append(e, to: &buffer)
-                case .text: Self.appendText(e, to: &buffer)
-                }
+            let events: [RecordedEvent]
+            do {
+                events = try store.read(from: next, limit: limit)
+            } catch StoreError.corruptRecord(let position, let reason) where position > next {
+                // Print what comes before the corrupt record, then stop on it.
+                try print(store.read(from: next, limit: Int(position - next)), filter: filter, into: &buffer)
+                throw StoreError.corruptRecord(position: position, reason: reason)
             }
+            try print(events, filter: filter, into: &buffer)
             if let last = events.last { next = last.position + 1 }
-            if !buffer.isEmpty {
-                try StandardOutput.write(buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
             if events.count < limit {
                 guard follow, !store.isClosed else { return }
                 await store.waitForCommit(after: next - 1)
             }
+        }
+    }
+
+    /// Writes the events that pass `filter` to standard output in one write.
+    private func print(_ events: [RecordedEvent], filter: (RecordedEvent) -> Bool, into buffer: inout [UInt8]) throws {
+        for e in events where filter(e) {
+            switch format {
+            case .ndjson: NDJSONEncoder.append(e, to: &buffer)
+            case .text: Self.appendText(e, to: &buffer)
+            }
+        }
+        if !buffer.isEmpty {
+            try StandardOutput.write(buffer)
+            buffer.removeAll(keepingCapacity: true)
         }
     }
 

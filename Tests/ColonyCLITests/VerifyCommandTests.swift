@@ -79,11 +79,28 @@ final class VerifyCommandTests: CLITestCase {
         XCTAssertEqual(report.eventsChecked, 3)
     }
 
-    func test_verifyWritesNothing() async throws {
+    func test_readOnlyCommandsWriteNothingToTheStore() async throws {
         let store = try await makeMarkedStore()
         let before = try snapshot(of: store)
-        XCTAssertEqual(try colony(["verify", "--store", store]).status, 0)
-        XCTAssertEqual(try snapshot(of: store), before)
+        for command in [["verify"], ["export", "--quiet"], ["replay"], ["stats"], ["context", "acme"], ["backup", path("b")]] {
+            let run = try colony(command + ["--store", store])
+            XCTAssertEqual(run.status, 0, "\(command): \(run.stderr)")
+            XCTAssertEqual(try snapshot(of: store), before, "\(command) changed the store")
+        }
+    }
+
+    func test_exportAndReplayStopAtACorruptRecordWithTheirOwnStatus() async throws {
+        let store = try await makeMarkedStore()
+        try flipLastByte(of: #"{"text":"\#(marker)"#, in: store)
+
+        let export = try colony(["export", "--store", store, "--output", path("out.ndjson")])
+        let replay = try colony(["replay", "--store", store])
+
+        XCTAssertEqual(export.status, 8, export.stderr)
+        XCTAssertTrue(export.stderr.contains("record at position 3 is corrupt: checksum mismatch"), export.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("out.ndjson")), "a failed export leaves no file")
+        XCTAssertEqual(replay.status, 8, replay.stderr)
+        XCTAssertEqual(replay.output.split(separator: "\n").count, 2, "the events before the corrupt one are printed")
     }
 
     func test_verifyRefusesWhatIsNotAStoreAndNewerFormats() async throws {
