@@ -22,6 +22,10 @@ struct ImportCommand: AsyncParsableCommand {
             export's positions. Creates the store if the directory is missing or empty. \
             FILE - reads standard input.
 
+            Larger batches import faster (on the benchmark workload, 8,000 lines gave about 1.5 \
+            times the events/s of 1,000) but hold LMDB's write lock longer per transaction, so \
+            servers appending to the same store wait longer meanwhile.
+
             Prints: imported N, duplicates D, lines L, batches B.
 
             \(ExitStatus.table)

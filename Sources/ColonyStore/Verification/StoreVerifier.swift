@@ -180,7 +180,7 @@ struct StoreVerifier {
         }
 
         let idBytes = UnsafeRawBufferPointer(rebasing: record[22..<38])
-        let idText = EventID(bytes: idBytes).description
+        var idText: String { EventID(bytes: idBytes).description }  // made only for a finding
         switch try txn.get(layout.eventIDs, key: idBytes) {
         case nil:
             find(.eventIDs, position: position, key: idText, "missing: the record at this position has this id")
