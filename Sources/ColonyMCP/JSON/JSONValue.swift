@@ -136,30 +136,15 @@ public enum JSONWriter {
 
     /// Appends UTF-8 `bytes` as a JSON string literal.
     public static func escaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + bytes.count + 2)
+        let table = JSONEscapes.table
+        var plain = true
+        for b in bytes where table[Int(b)] != 0 { plain = false; break }
         out.append(UInt8(ascii: "\""))
-        var runStart = 0
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            let b = bytes[i]
-            if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") { i += 1; continue }
-            if runStart < i { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<i])) }
-            out.append(UInt8(ascii: "\\"))
-            switch b {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-            case 0x0A: out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "t"))
-            default:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 15)]])
-            }
-            i += 1
-            runStart = i
+        if plain {
+            out.append(contentsOf: bytes)
+        } else {
+            out.append(contentsOf: ByteWriter.build(capacity: 6 * bytes.count + 2) { $0.escaped(bytes) }.dropFirst().dropLast())
         }
-        if runStart < n { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<n])) }
         out.append(UInt8(ascii: "\""))
     }
 

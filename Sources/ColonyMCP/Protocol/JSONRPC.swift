@@ -80,10 +80,14 @@ public enum JSONRPC {
     /// Appends a result object with the 2026-07-28 members spliced in before its closing brace.
     static func appendModernResult(_ json: [UInt8], cacheable: Bool, to out: inout [UInt8]) {
         out.append(contentsOf: json.dropLast())
-        if json.count > 2 { out.append(UInt8(ascii: ",")) }
+        if json.count > 2 { out.append(UInt8(ascii: ",")) } else { out.append(UInt8(ascii: " ")) }
         if cacheable { raw("\"ttlMs\":0,\"cacheScope\":\"private\",", to: &out) }
-        raw("\"resultType\":\"complete\",\"_meta\":{\"io.modelcontextprotocol/serverInfo\":{\"name\":\"colony\",\"version\":\"0.1.0\"}}}", to: &out)
+        out.append(contentsOf: modernTail.dropFirst())
     }
+
+    /// What closes a 2026-07-28 result object: `,"resultType":"complete","_meta":{…serverInfo…}}`.
+    static let modernTail: [UInt8] = Array(",\"resultType\":\"complete\",\"_meta\":{\"io.modelcontextprotocol/serverInfo\":{\"name\":\"colony\",\"version\":\"\(MCPServer.serverVersion)\"}}}".utf8)
+    static var modernTailBound: Int { modernTail.count + 8 }
 
     @inline(__always) private static func raw(_ s: StaticString, to out: inout [UInt8]) { JSONWriter.raw(s, to: &out) }
 

@@ -317,14 +317,12 @@ public final class MCPServer: Sendable {
         let bytes: [UInt8]
         let failed: Bool
         switch outcome {
-        case .result(let result, let f):
-            var out: [UInt8] = []
-            out.reserveCapacity(result.count + 40)
-            JSONRPC.resultPrefix(id, to: &out)
-            if modern { JSONRPC.appendModernResult(result, cacheable: false, to: &out) } else { out.append(contentsOf: result) }
-            out.append(UInt8(ascii: "}"))
-            bytes = out
-            failed = f
+        case .structured(let json, let text):
+            bytes = ToolResultWriter.answer(id: id, modern: modern, structured: json, text: text)
+            failed = false
+        case .failed(let message):
+            bytes = ToolResultWriter.failure(id: id, modern: modern, message: message)
+            failed = true
         case .protocolError(let failure):
             bytes = JSONRPC.error(id, failure)
             failed = true

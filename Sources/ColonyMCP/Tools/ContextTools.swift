@@ -2,11 +2,14 @@ import ColonyContext
 import ColonyStore
 import Foundation
 
-/// What a tool call produced: a result to send (success or tool error), or a
-/// protocol error.
+/// What a tool call produced. The server writes the `CallToolResult` around it
+/// in one pass (`ToolResultWriter`).
 enum ToolOutcome {
-    /// The bytes of a `CallToolResult` object.
-    case result([UInt8], failed: Bool)
+    /// Success: `json` is the structured content; `text` the text content, or nil
+    /// when it is the same JSON.
+    case structured(json: [UInt8], text: [UInt8]?)
+    /// A tool execution error, in words the model can act on.
+    case failed(message: String)
     case protocolError(JSONRPC.Failure)
 }
 
@@ -33,9 +36,9 @@ struct ContextTools {
             let doc = try store.context(of: scope, query)
             if markdown {
                 let text = MarkdownContext.render(json: doc.json)
-                return .result(Self.structuredResult(text: Array(text.utf8), structured: doc.json), failed: false)
+                return .structured(json: doc.json, text: Array(text.utf8))
             }
-            return .result(Self.structuredResult(jsonText: doc.json), failed: false)
+            return .structured(json: doc.json, text: nil)
         } catch {
             return Self.toolError(error)
         }
@@ -58,10 +61,7 @@ struct ContextTools {
             if let v = try args.int("since_position", in: 0...Int64.max) { query.sincePosition = UInt64(v) }
             return .success(try store.context(of: try args.requiredString("scope"), query).json)
         } catch {
-            if case .result(let bytes, _) = Self.toolError(error), let v = try? JSONParser.parse(bytes),
-               case .array(let content)? = v["content"], let text = content.first?["text"]?.stringValue {
-                return .failure(text)
-            }
+            if case .failed(let message) = Self.toolError(error) { return .failure(message) }
             return .failure("\(error)")
         }
     }
@@ -131,7 +131,7 @@ struct ContextTools {
             JSONWriter.raw(",\"scope\":", to: &json)
             JSONWriter.string(scope, to: &json)
             JSONWriter.raw(result.duplicates > 0 ? ",\"duplicate\":true}" : ",\"duplicate\":false}", to: &json)
-            return .result(Self.structuredResult(jsonText: json), failed: false)
+            return .structured(json: json, text: nil)
         } catch {
             return Self.toolError(error)
         }
@@ -142,7 +142,7 @@ struct ContextTools {
     func getStats(_ raw: JSONValue?) -> ToolOutcome {
         do {
             _ = try ToolArguments(tool: "get_stats", raw, allowed: [])
-            return .result(Self.structuredResult(jsonText: try statsJSON().jsonBytes), failed: false)
+            return .structured(json: try statsJSON().jsonBytes, text: nil)
         } catch {
             return Self.toolError(error)
         }
@@ -183,22 +183,6 @@ struct ContextTools {
 
     // MARK: Results
 
-    /// A result whose structured content is `jsonText` and whose text content is the same JSON.
-    static func structuredResult(jsonText: [UInt8]) -> [UInt8] {
-        structuredResult(text: jsonText, structured: jsonText)
-    }
-
-    static func structuredResult(text: [UInt8], structured: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count + text.count / 8 + structured.count + 96)
-        JSONWriter.raw("{\"content\":[{\"type\":\"text\",\"text\":", to: &out)
-        JSONWriter.escaped(text, to: &out)
-        JSONWriter.raw("}],\"structuredContent\":", to: &out)
-        out.append(contentsOf: structured)
-        JSONWriter.raw(",\"isError\":false}", to: &out)
-        return out
-    }
-
     /// A tool execution error the model can read and act on.
     static func toolError(_ error: any Error) -> ToolOutcome {
         let message: String
@@ -209,10 +193,6 @@ struct ContextTools {
         case let e as StoreError: message = e.description
         default: message = "\(error)"
         }
-        var out: [UInt8] = []
-        JSONWriter.raw("{\"content\":[{\"type\":\"text\",\"text\":", to: &out)
-        JSONWriter.string(message, to: &out)
-        JSONWriter.raw("}],\"isError\":true}", to: &out)
-        return .result(out, failed: true)
+        return .failed(message: message)
     }
 }

@@ -115,29 +115,34 @@ public final class StdioTransport: Sendable {
 
 /// Lines to a file descriptor: appended under a lock, written in as few
 /// write(2) calls as the traffic allows, in the order they were sent.
+///
+/// Two buffers take turns (one filling while the other is written), so neither
+/// is reallocated once grown: a pipelining client is answered without a fresh
+/// allocation, or fresh pages, per batch.
 final class OutputSink: Sendable {
+    /// Pending bytes past this are written without waiting for the end of the read.
+    static let flushThreshold = 256 << 10
+
     private let fd: Int32
     private let pending = Mutex<[UInt8]>([])
-    private let writing = Mutex<Void>(())
+    private let writing = Mutex<[UInt8]>([])   // the spare buffer, held while writing
 
     init(fd: Int32) { self.fd = fd }
 
     func send(_ line: [UInt8], flush now: Bool) {
-        pending.withLock {
+        let size = pending.withLock {
             $0.append(contentsOf: line)
             $0.append(0x0A)
+            return $0.count
         }
-        if now { flush() }
+        if now || size >= Self.flushThreshold { flush() }
     }
 
     func flush() {
-        writing.withLock { _ in
-            let bytes = pending.withLock { p -> [UInt8] in
-                defer { p.removeAll(keepingCapacity: true) }
-                return p
-            }
-            guard !bytes.isEmpty else { return }
-            bytes.withUnsafeBytes { raw in
+        writing.withLock { spare in
+            pending.withLock { swap(&$0, &spare) }
+            guard !spare.isEmpty else { return }
+            spare.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
                     let w = write(fd, raw.baseAddress! + offset, raw.count - offset)
@@ -148,6 +153,7 @@ final class OutputSink: Sendable {
                     offset += w
                 }
             }
+            spare.removeAll(keepingCapacity: true)
         }
     }
 }
