@@ -118,7 +118,11 @@ public final class HTTPTransport: Sendable {
         }
         let version = request.headers[Self.versionHeader]
         let modern = version.map { !MCPServer.sessionVersions.contains($0) && $0 != "2024-11-05" } ?? false
-        if modern || Self.isListen(body) { return await postStateless(body, accept: request.headers[.accept]) }
+        if Self.isListen(body) { return listenStream(body) }
+        if modern {
+            // A 2026-07-28 request: one exchange, no session.
+            return await exchange(body, session: MCPSession(id: "http-stateless") { _ in }, modern: true)
+        }
 
         // Session era: initialize makes a session; everything else names one.
         let sessionID = request.headers[Self.sessionHeader]
@@ -151,13 +155,6 @@ public final class HTTPTransport: Sendable {
         return response
     }
 
-    /// A 2026-07-28 request: one exchange, no session. `subscriptions/listen` streams.
-    func postStateless(_ body: ByteBuffer, accept: String?) async -> Response {
-        if Self.isListen(body) { return listenStream(body) }
-        let ephemeral = MCPSession(id: "http-stateless") { _ in }
-        return await exchange(body, session: ephemeral, modern: true)
-    }
-
     /// Hands one message to the server and turns its answer into a response.
     func exchange(_ body: ByteBuffer, session: MCPSession, modern: Bool) async -> Response {
         let answer: [UInt8]
@@ -186,21 +183,42 @@ public final class HTTPTransport: Sendable {
         }
     }
 
-    /// The error code of an answer built by `JSONRPC.error`, without parsing the whole answer.
+    /// The error code of an answer built by `JSONRPC`, read from the bytes right after
+    /// its id (an answer is `{"jsonrpc":"2.0","id":ID,"result":…` or `…,"error":{"code":N`),
+    /// so a large result is never scanned.
     static func errorCode(_ answer: [UInt8]) -> Int? {
-        let marker = Array(",\"error\":{\"code\":".utf8)
-        guard let range = answer.firstRange(of: marker) else { return nil }
-        var i = range.upperBound
-        var negative = false
-        if i < answer.count, answer[i] == UInt8(ascii: "-") { negative = true; i += 1 }
-        var v = 0
-        while i < answer.count, answer[i] >= 0x30, answer[i] <= 0x39 { v = v * 10 + Int(answer[i] - 0x30); i += 1 }
-        return negative ? -v : v
+        answer.withUnsafeBytes { a -> Int? in
+            let prefix = Array("{\"jsonrpc\":\"2.0\",\"id\":".utf8)
+            guard a.count > prefix.count, a.starts(with: prefix) else { return nil }
+            var i = prefix.count
+            if a[i] == UInt8(ascii: "\"") {
+                i += 1
+                while i < a.count && a[i] != UInt8(ascii: "\"") { i += a[i] == UInt8(ascii: "\\") ? 2 : 1 }
+                i += 1
+            } else {
+                while i < a.count && a[i] != UInt8(ascii: ",") { i += 1 }
+            }
+            let marker = Array(",\"error\":{\"code\":".utf8)
+            guard i + marker.count < a.count, UnsafeRawBufferPointer(rebasing: a[i..<(i + marker.count)]).elementsEqual(marker) else { return nil }
+            i += marker.count
+            var negative = false
+            if a[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+            var v = 0
+            while i < a.count, a[i] >= 0x30, a[i] <= 0x39 { v = v * 10 + Int(a[i] - 0x30); i += 1 }
+            return negative ? -v : v
+        }
     }
 
+    static let listenMethod = Array("\"subscriptions/listen\"".utf8)
+
+    /// Whether the body is a `subscriptions/listen` request: a memmem first, so other requests are not parsed twice.
     static func isListen(_ body: ByteBuffer) -> Bool {
-        body.readableBytesView.firstRange(of: Array("\"subscriptions/listen\"".utf8)) != nil
-            && (try? body.withUnsafeReadableBytes({ try JSONParser.parse($0) }))?["method"] == .string("subscriptions/listen")
+        let mentioned = body.withUnsafeReadableBytes { raw in
+            listenMethod.withUnsafeBytes { needle in
+                raw.count >= needle.count && memmem(raw.baseAddress, raw.count, needle.baseAddress, needle.count) != nil
+            }
+        }
+        return mentioned && (try? body.withUnsafeReadableBytes({ try JSONParser.parse($0) }))?["method"] == .string("subscriptions/listen")
     }
 
     static func isInitialize(_ body: ByteBuffer) -> Bool {
