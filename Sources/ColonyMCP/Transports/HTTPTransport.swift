@@ -211,12 +211,18 @@ public final class HTTPTransport: Sendable {
 
     static let listenMethod = Array("\"subscriptions/listen\"".utf8)
 
-    /// Whether the body is a `subscriptions/listen` request: a memmem first, so other requests are not parsed twice.
+    /// Whether the body is a `subscriptions/listen` request: a byte search first, so other requests are not parsed twice.
     static func isListen(_ body: ByteBuffer) -> Bool {
-        let mentioned = body.withUnsafeReadableBytes { raw in
-            listenMethod.withUnsafeBytes { needle in
-                raw.count >= needle.count && memmem(raw.baseAddress, raw.count, needle.baseAddress, needle.count) != nil
+        let mentioned = body.withUnsafeReadableBytes { raw -> Bool in
+            let n = listenMethod.count
+            guard raw.count >= n else { return false }
+            var i = 0
+            while i <= raw.count - n {
+                if raw[i] == UInt8(ascii: "\""), raw[i + 1] == UInt8(ascii: "s"),
+                   UnsafeRawBufferPointer(rebasing: raw[i..<(i + n)]).elementsEqual(listenMethod) { return true }
+                i += 1
             }
+            return false
         }
         return mentioned && (try? body.withUnsafeReadableBytes({ try JSONParser.parse($0) }))?["method"] == .string("subscriptions/listen")
     }
