@@ -5,6 +5,8 @@
 //
 //   cd Benchmarks && swift package --disable-sandbox benchmark
 //
+// It also holds colony-mcp-load, the MCP stdio load generator (Benchmarks/mcp/).
+//
 // See docs/PERFORMANCE.md for what each benchmark measures and the figures.
 import PackageDescription
 
@@ -20,6 +22,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(name: "Colony", path: ".."),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1",
                  traits: countMallocs ? ["MallocInterposer"] : []),
     ],
@@ -34,6 +37,26 @@ let package = Package(
             ],
             path: "Benchmarks/ColonyBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Load generator for MCP servers over stdio (Benchmarks/mcp/run-stdio.sh). It does not
+        // use package-benchmark, so it builds on its own quickly:
+        //   swift build -c release --product colony-mcp-load --scratch-path .build-load
+        .executableTarget(
+            name: "colony-mcp-load",
+            dependencies: [
+                "MCPLoadShim",
+                .product(name: "ColonyStore", package: "Colony"),
+                .product(name: "ColonyContext", package: "Colony"),
+            ],
+            path: "MCPLoad"
+        ),
+        .target(name: "MCPLoadShim", path: "MCPLoadShim"),
+        // The baseline of the HTTP benchmarks (Benchmarks/mcp/run-http.sh): the smallest
+        // Hummingbird server, measured in the same run as colony serve --http.
+        .executableTarget(
+            name: "hello-hummingbird",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "HelloHummingbird"
         ),
     ]
 )
