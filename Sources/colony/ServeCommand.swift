@@ -18,6 +18,8 @@ struct ServeCommand: AsyncParsableCommand {
 
             Tools: get_context, log_event, log_insight, get_stats. Resource template: \
             colony://context/{scope}, with subscriptions. See docs/clients.md.
+
+            \(ExitStatus.table)
             """
     )
 
@@ -51,13 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
             var options = StoreOptions()
             options.durability = try Self.parseDurability(durability)
             let path = location.resolvedPath
-            let store: ColonyStore
-            do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-                store = try Colony.open(at: path, options: options)
-            } catch {
-                throw CLIError("cannot open the store at \(path): \(error)", exitCode: 3)
-            }
+            // Creates the store in a missing or empty directory; refuses other directories,
+            // a newer format or a failing disk with the exit statuses of every command.
+            let store = try location.openForWriting(options: options)
             let server = MCPServer(store: store, maxMessageBytes: maxMessageBytes)
             defer {
                 server.shutdown()
