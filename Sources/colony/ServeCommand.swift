@@ -16,7 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
             Several `colony serve` processes may share one store: a write in one is in the \
             next get_context of the others.
 
-            Tools: get_context, log_event, log_insight, get_stats. Resource template: \
+            Tools: get_context, log_event, log_insight, get_stats; start_export, start_backup and \
+            start_verify answer at once with a ticket that get_ticket follows. Resource template: \
             colony://context/{scope}, with subscriptions. See docs/clients.md.
 
             \(ExitStatus.table)
@@ -33,6 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("durability"), help: ArgumentHelp("durable (acknowledge after fsync) or buffered:MS (fsync every MS milliseconds; a crash may lose the last MS ms).", valueName: "MODE"))
     var durability = "durable"
+
+    @Option(name: .customLong("work-dir"), help: ArgumentHelp("Where start_export and start_backup write their files (default: work/ in the store directory).", valueName: "PATH"))
+    var workDirectory: String?
 
     @Option(help: "Largest accepted message in bytes.")
     var maxMessageBytes = 4 << 20
@@ -56,7 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
             // Creates the store in a missing or empty directory; refuses other directories,
             // a newer format or a failing disk with the exit statuses of every command.
             let store = try location.openForWriting(options: options)
-            let server = MCPServer(store: store, maxMessageBytes: maxMessageBytes)
+            let server = MCPServer(store: store, maxMessageBytes: maxMessageBytes, workDirectory: workDirectory)
             defer {
                 server.shutdown()
                 store.close()

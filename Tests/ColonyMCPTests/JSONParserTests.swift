@@ -38,6 +38,7 @@ final class JSONParserTests: XCTestCase {
     }
 
     func testToolDefinitionsParse() {
-        XCTAssertEqual(ToolCatalog.names, ["get_context", "log_event", "log_insight", "get_stats"])
+        XCTAssertEqual(ToolCatalog.names, ["get_context", "log_event", "log_insight", "get_stats",
+                                           "start_export", "start_backup", "start_verify", "get_ticket"])
     }
 }

@@ -138,6 +138,44 @@ final class MCPServerTests: MCPTestCase {
         XCTAssertNil(none)
     }
 
+    /// Polls get_ticket until the operation ends.
+    func finished(_ started: JSONValue) async throws -> JSONValue {
+        let ticket = try XCTUnwrap(started["structuredContent"]?["ticket"]?.stringValue, "no ticket in \(started.jsonText)")
+        for _ in 0..<1_000 {
+            let state = try await call("get_ticket", #"{"ticket":"\#(ticket)"}"#)
+            if state["structuredContent"]?["state"] != .string("running") { return try XCTUnwrap(state["structuredContent"]) }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        XCTFail("ticket \(ticket) still running")
+        return .null
+    }
+
+    func testLongOperationsAnswerWithATicket() async throws {
+        for i in 0..<50 { try await store.logEvent(scope: "t/\(i % 5)", text: "event \(i)") }
+        let export = try await finished(try await call("start_export", #"{"scope":"t/1"}"#))
+        XCTAssertEqual(export["state"], .string("succeeded"), export.jsonText)
+        let exportPath = try XCTUnwrap(export["result"]?["path"]?.stringValue)
+        XCTAssertTrue(exportPath.hasPrefix(path + "/work/exports/"), exportPath)
+        let lines = try String(contentsOfFile: exportPath, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 10, "one scope's events")
+        XCTAssertEqual(export["progress"]?["done"], .int(50), "progress counts the lines over the log's head")
+
+        let backup = try await finished(try await call("start_backup", "{}"))
+        let backupPath = try XCTUnwrap(backup["result"]?["path"]?.stringValue, backup.jsonText)
+        let copy = try Colony.open(at: backupPath)
+        XCTAssertEqual(try copy.headPosition(), 50)
+        XCTAssertTrue(try copy.verify().isClean)
+        copy.close()
+
+        let verify = try await finished(try await call("start_verify", "{}"))
+        XCTAssertEqual(verify["result"]?["clean"], .bool(true), verify.jsonText)
+
+        let unknown = try await call("get_ticket", #"{"ticket":"export-nope"}"#)
+        XCTAssertEqual(unknown["isError"], .bool(true))
+        let badArgument = try await call("start_verify", #"{"check_views":"yes"}"#)
+        XCTAssertEqual(badArgument["isError"], .bool(true))
+    }
+
     func testReadAndSubscribeToAContextResource() async throws {
         let notified = Mutex<[String]>([])
         let session = MCPSession(id: "sub") { bytes in

@@ -30,7 +30,7 @@ from mcp import Client, MCPError, StdioServerParameters  # noqa: E402
 
 LEGACY = "2025-11-25"
 MODERN = "2026-07-28"
-TOOLS = {"get_context", "log_event", "log_insight", "get_stats"}
+TOOLS = {"get_context", "log_event", "log_insight", "get_stats", "start_export", "start_backup", "start_verify", "get_ticket"}
 
 
 class Target:
@@ -250,6 +250,27 @@ async def _scenario(target: Target, version: str) -> None:
                 check_eq(str(getattr(event, "uri", None)), uri, f"listen event {event!r}")
             # Leaving the block cancels the listen; the connection keeps working.
             structured(await c.call_tool("get_stats", {}), "get_stats after a listen")
+
+        # --- tickets: long operations answer at once and are followed with get_ticket ---
+        head = structured(await c.call_tool("get_stats", {}), "get_stats for tickets")["head_position"]
+        for tool, args in (("start_export", {}), ("start_verify", {})):
+            started = structured(await c.call_tool(tool, args), tool)
+            check_eq(started["state"], "running", f"{tool} state at start")
+            ticket = started["ticket"]
+            for _ in range(600):
+                state = structured(await c.call_tool("get_ticket", {"ticket": ticket}), f"get_ticket {tool}")
+                if state["state"] != "running":
+                    break
+                await anyio.sleep(0.05)
+            check_eq(state["state"], "succeeded", f"{tool} final state ({state.get('error')})")
+            if tool == "start_export" and state["state"] == "succeeded":
+                with open(state["result"]["path"], "rb") as f:
+                    lines = f.read().splitlines()
+                check(len(lines) >= head, f"export wrote {len(lines)} lines, head was {head}")
+            if tool == "start_verify" and state["state"] == "succeeded":
+                check_eq(state["result"]["clean"], True, f"verify findings {state['result'].get('findings')}")
+        missing = await c.call_tool("get_ticket", {"ticket": "nope"})
+        check(missing.is_error and "no ticket" in text_of(missing), f"get_ticket of an unknown ticket: {text_of(missing)!r}")
 
         # --- errors ---
         await expect_mcp_error(c.call_tool("no_such_tool", {}), -32602, "no_such_tool", what="unknown tool")

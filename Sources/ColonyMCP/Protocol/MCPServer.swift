@@ -20,14 +20,18 @@ public final class MCPServer: Sendable {
     public let store: ColonyStore
     public let metrics: ServerMetrics
     let tools: ContextTools
+    let ticketTools: TicketTools
     let notifier: ContextChangeNotifier
     /// Largest message accepted, in bytes.
     public let maxMessageBytes: Int
 
-    public init(store: ColonyStore, metrics: ServerMetrics = ServerMetrics(), maxMessageBytes: Int = 4 << 20) {
+    /// - Parameter workDirectory: where `start_export` and `start_backup` write (default: `work/` in the store directory).
+    public init(store: ColonyStore, metrics: ServerMetrics = ServerMetrics(), maxMessageBytes: Int = 4 << 20,
+                workDirectory: String? = nil) {
         self.store = store
         self.metrics = metrics
         self.tools = ContextTools(store: store, metrics: metrics)
+        self.ticketTools = TicketTools(store: store, tickets: TicketRegistry(store: store, workDirectory: workDirectory ?? store.path + "/work"))
         self.notifier = ContextChangeNotifier(store: store, metrics: metrics)
         self.maxMessageBytes = maxMessageBytes
     }
@@ -295,6 +299,14 @@ public final class MCPServer: Sendable {
             return finish(tools.getContext(arguments), id: id, modern: modern, tool: name, start: start)
         case "get_stats":
             return finish(tools.getStats(arguments), id: id, modern: modern, tool: name, start: start)
+        case "start_export":
+            return finish(ticketTools.startExport(arguments), id: id, modern: modern, tool: name, start: start)
+        case "start_backup":
+            return finish(ticketTools.startBackup(arguments), id: id, modern: modern, tool: name, start: start)
+        case "start_verify":
+            return finish(ticketTools.startVerify(arguments), id: id, modern: modern, tool: name, start: start)
+        case "get_ticket":
+            return finish(ticketTools.getTicket(arguments), id: id, modern: modern, tool: name, start: start)
         case "log_event", "log_insight":
             let write: ContextTools.Write
             do {

@@ -80,8 +80,61 @@ enum ToolCatalog {
      "annotations":{"title":"Get store and server statistics","readOnlyHint":true,"destructiveHint":false,"idempotentHint":true,"openWorldHint":false}}
     """
 
+    static let ticketOutput = """
+    {"type":"object","properties":{
+       "ticket":{"type":"string","description":"Pass it to get_ticket."},
+       "kind":{"type":"string","enum":["export","backup","verify"]},
+       "state":{"type":"string","enum":["running","succeeded","failed"]},
+       "phase":{"type":"string"},
+       "progress":{"type":"object","properties":{"done":{"type":"integer"},"total":{"type":"integer"},"fraction":{"type":"number"}}},
+       "started":{"type":"string"},"finished":{"type":"string"},"elapsed_seconds":{"type":"number"},
+       "result":{"type":"object","description":"What the operation produced, once succeeded."},
+       "error":{"type":"string","description":"Why it failed."}},
+     "required":["ticket","kind","state","progress"]}
+    """
+
+    static let startExport = """
+    {"name":"start_export","title":"Start exporting the log",
+     "description":"Starts writing the event log (all of it, or after a position, or one scope and below) as NDJSON, one event per line (docs/ndjson.md), to a new file in the server's work directory. Answers at once with a ticket; call get_ticket to follow it and read the file's path when it has succeeded.",
+     "inputSchema":{"type":"object","properties":{
+       "since_position":{"type":"integer","minimum":0,"description":"Only events after this log position."},
+       "scope":{"type":"string","description":"Only events of this scope and the scopes below it."}},
+      "additionalProperties":false},
+     "outputSchema":\(ticketOutput),
+     "annotations":{"title":"Start exporting the log","readOnlyHint":false,"destructiveHint":false,"idempotentHint":false,"openWorldHint":false}}
+    """
+
+    static let startBackup = """
+    {"name":"start_backup","title":"Start a backup of the store",
+     "description":"Starts a hot, consistent, compacted copy of the whole store into a new directory in the server's work directory (writes go on meanwhile). Answers at once with a ticket; call get_ticket to follow it. The copy opens as a store: restore it by copying it back while no process has the store open.",
+     "inputSchema":{"type":"object","properties":{},"additionalProperties":false},
+     "outputSchema":\(ticketOutput),
+     "annotations":{"title":"Start a backup of the store","readOnlyHint":false,"destructiveHint":false,"idempotentHint":false,"openWorldHint":false}}
+    """
+
+    static let startVerify = """
+    {"name":"start_verify","title":"Start verifying the store",
+     "description":"Starts checking every record's checksum, that positions are dense, that the indexes agree with the log and (unless check_views is false) that every view equals a rebuild from the log. Answers at once with a ticket; get_ticket reports progress and, at the end, whether the store is clean and what was found.",
+     "inputSchema":{"type":"object","properties":{
+       "check_views":{"type":"boolean","default":true,"description":"Also rebuild every view in a scratch directory and compare (the slow part)."}},
+      "additionalProperties":false},
+     "outputSchema":\(ticketOutput),
+     "annotations":{"title":"Start verifying the store","readOnlyHint":true,"destructiveHint":false,"idempotentHint":true,"openWorldHint":false}}
+    """
+
+    static let getTicket = """
+    {"name":"get_ticket","title":"Get a ticket's state",
+     "description":"Reports the state (running, succeeded, failed), progress and result of an operation started with start_export, start_backup or start_verify.",
+     "inputSchema":{"type":"object","properties":{
+       "ticket":{"type":"string","description":"The ticket a start_* tool answered with."}},
+      "required":["ticket"],"additionalProperties":false},
+     "outputSchema":\(ticketOutput),
+     "annotations":{"title":"Get a ticket's state","readOnlyHint":true,"destructiveHint":false,"idempotentHint":true,"openWorldHint":false}}
+    """
+
     /// Every tool definition, parsed. A definition that does not parse is a programming error caught by the tests.
-    static let all: [JSONValue] = [getContext, logEvent, logInsight, getStats].map { try! JSONParser.parse($0) }
+    static let all: [JSONValue] = [getContext, logEvent, logInsight, getStats, startExport, startBackup, startVerify, getTicket]
+        .map { try! JSONParser.parse($0) }
 
     static let names: [String] = all.map { $0["name"]!.stringValue! }
 

@@ -1,0 +1,98 @@
+import ColonyStore
+import Foundation
+
+/// `start_export`, `start_backup`, `start_verify` and `get_ticket`: the long
+/// operations of the offline CLI, started over MCP without blocking a request.
+struct TicketTools {
+    let store: ColonyStore
+    let tickets: TicketRegistry
+
+    func startExport(_ raw: JSONValue?) -> ToolOutcome {
+        do {
+            let args = try ToolArguments(tool: "start_export", raw, allowed: ["since_position", "scope"])
+            var filter = EventFilter(afterPosition: UInt64(try args.int("since_position", in: 0...Int64.max) ?? 0))
+            filter.scope = try args.string("scope")
+            let store = self.store, tickets = self.tickets, exporter = NDJSONExporter(filter: filter)
+            let ticket = try tickets.start(.export) { id, progress in
+                let head = try store.headPosition()
+                let path = try tickets.outputPath(.export, ticket: id, suffix: ".ndjson")
+                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { throw StoreError.ioFailed(operation: "create", path: path, reason: String(cString: strerror(errno))) }
+                defer { close(fd) }
+                var lines: UInt64 = 0
+                let summary = try exporter.export(from: store) { chunk in
+                    var offset = 0
+                    while offset < chunk.count {
+                        let w = write(fd, chunk.baseAddress! + offset, chunk.count - offset)
+                        if w < 0 {
+                            if errno == EINTR { continue }
+                            throw StoreError.ioFailed(operation: "write", path: path, reason: String(cString: strerror(errno)))
+                        }
+                        offset += w
+                    }
+                    for b in chunk where b == 0x0A { lines += 1 }
+                    progress("exporting", lines, head)
+                }
+                guard fsync(fd) == 0 else { throw StoreError.ioFailed(operation: "fsync", path: path, reason: String(cString: strerror(errno))) }
+                return .object([("path", .string(path)), ("events", .int(Int64(summary.events))),
+                                ("last_position", .int(Int64(summary.lastPosition))), ("head_position", .int(Int64(summary.headPosition)))])
+            }
+            return .structured(json: ticket.json.jsonBytes, text: nil)
+        } catch {
+            return ContextTools.toolError(error)
+        }
+    }
+
+    func startBackup(_ raw: JSONValue?) -> ToolOutcome {
+        do {
+            _ = try ToolArguments(tool: "start_backup", raw, allowed: [])
+            let store = self.store, tickets = self.tickets
+            let ticket = try tickets.start(.backup) { id, progress in
+                progress("copying", 0, 1)
+                let path = try tickets.outputPath(.backup, ticket: id)
+                let result = try store.backup(to: path)
+                return .object([("path", .string(result.path)), ("head_position", .int(Int64(result.headPosition))),
+                                ("size_bytes", .int(Int64(result.sizeBytes)))])
+            }
+            return .structured(json: ticket.json.jsonBytes, text: nil)
+        } catch {
+            return ContextTools.toolError(error)
+        }
+    }
+
+    func startVerify(_ raw: JSONValue?) -> ToolOutcome {
+        do {
+            let args = try ToolArguments(tool: "start_verify", raw, allowed: ["check_views"])
+            var options = VerifyOptions()
+            if case .bool(let b)? = args.value("check_views") { options.checkViews = b }
+            else if let v = args.value("check_views") { throw ToolArguments.Invalid("check_views must be a boolean, not \(v.typeName)") }
+            let store = self.store, verifyOptions = options
+            let ticket = try tickets.start(.verify) { _, progress in
+                let report = try store.verify(verifyOptions) { phase, done, total in progress(phase, done, total) }
+                return .object([
+                    ("clean", .bool(report.isClean)), ("head_position", .int(Int64(report.headPosition))),
+                    ("events_checked", .int(Int64(report.eventsChecked))),
+                    ("findings", .array(report.findings.prefix(100).map { .string($0.description) })),
+                    ("findings_omitted", .int(Int64(report.findingsOmitted + max(0, report.findings.count - 100)))),
+                    ("views", .array(report.views.map { .object([("name", .string($0.name)), ("outcome", .string("\($0.outcome)"))]) })),
+                ])
+            }
+            return .structured(json: ticket.json.jsonBytes, text: nil)
+        } catch {
+            return ContextTools.toolError(error)
+        }
+    }
+
+    func getTicket(_ raw: JSONValue?) -> ToolOutcome {
+        do {
+            let args = try ToolArguments(tool: "get_ticket", raw, allowed: ["ticket"])
+            let id = try args.requiredString("ticket")
+            guard let ticket = tickets.ticket(id) else {
+                throw ToolArguments.Invalid("no ticket \"\(id.prefix(64))\" in this server (tickets last as long as the server process)")
+            }
+            return .structured(json: ticket.json.jsonBytes, text: nil)
+        } catch {
+            return ContextTools.toolError(error)
+        }
+    }
+}
