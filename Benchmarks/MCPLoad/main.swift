@@ -1,9 +1,11 @@
-// colony-mcp-load: a load generator for MCP servers over stdio (JSON-RPC lines).
+// colony-mcp-load: a load generator for MCP servers over stdio (JSON-RPC lines), and an
+// open-loop HTTP/1.1 load generator (`http`, see HTTPLoad.swift).
 //
 // The hot loop uses raw read(2)/write(2) on non-blocking pipes, pre-encoded request
 // pieces and a byte scan for the response id, so the loader costs the shared CPU as
 // little as possible; on a 2-core machine it runs beside the server it measures.
-// Linux only (pipe2, ppoll, F_SETPIPE_SZ: see MCPLoadShim). See Benchmarks/mcp/run-stdio.sh.
+// Linux only (pipe2, ppoll, F_SETPIPE_SZ: see MCPLoadShim; epoll). See Benchmarks/mcp/run-stdio.sh
+// and run-http.sh.
 import Glibc
 import MCPLoadShim
 
@@ -15,6 +17,9 @@ let usage = """
                             [--spin] -- COMMAND ARGS…
       colony-mcp-load coldstart --runs K [--scope S] [--protocol V] [--timeout SECONDS] [--label L]
                                 -- COMMAND ARGS…
+      colony-mcp-load http --url http://HOST:PORT/PATH --connections C --rate R --duration SECONDS
+                           [--method GET|POST] [--body-file F] [--header 'Name: value']…
+                           [--warmup SECONDS] [--timeout SECONDS] [--label L]
 
     seed       creates a Colony store of N events over S leaf scopes bench/s0000/agent …
     stdio      initialize, a warm-up (default 1,000 calls), then N tools/call with W in flight
@@ -23,11 +28,20 @@ let usage = """
                --spin busy-polls for answers instead of sleeping (costs a whole CPU).
     coldstart  K times: spawn, write initialize + initialized + get_context at once, time
                spawn → get_context answer.
+    http       open loop over HTTP/1.1, like wrk2: opens C keep-alive connections, then sends R
+               requests a second on an even schedule, one in flight per connection (a request
+               due while all C are busy waits for one); latency runs from the scheduled time.
+               --warmup (default 1 s) runs at the same rate unmeasured; after the schedule ends,
+               answers are awaited for --timeout (default 10 s). Non-2xx answers, requests lost
+               with a connection and unanswered ones are errors. Prints one JSON line; exits 1
+               if any request failed.
     """
 
 /// `--name value` options and `--flag`s before `--`, and the command after it.
 struct Arguments {
     var options: [String: String] = [:]
+    /// Every value of each option, in order (for those that may repeat, like --header).
+    var lists: [String: [String]] = [:]
     var flags: Set<String> = []
     var command: [String] = []
 
@@ -40,6 +54,7 @@ struct Arguments {
             guard arg.hasPrefix("--"), allowed.contains(name) else { fail("unknown argument \(arg)\n\(usage)") }
             guard let value = rest.popFirst() else { fail("\(arg) needs a value") }
             options[name] = value
+            lists[name, default: []].append(value)
         }
     }
 
@@ -113,6 +128,49 @@ func stdio(_ args: Arguments) {
     exit(r.errors == 0 ? 0 : 1)
 }
 
+func http(_ args: Arguments) {
+    let connections = args.int("connections")
+    guard connections > 0 else { fail("--connections must be at least 1") }
+    guard let rate = args.double("rate") else { fail("--rate is required\n\(usage)") }
+    guard let seconds = args.double("duration") else { fail("--duration is required\n\(usage)") }
+    guard let warmup = Double(args.options["warmup"] ?? "1"), warmup >= 0 else { fail("--warmup takes a number of seconds") }
+    let method = args.string("method", default: "GET")
+    var body: [UInt8] = []
+    if let path = args.options["body-file"] {
+        guard let file = fopen(path, "rb") else { fail("cannot read \(path): \(String(cString: strerror(errno)))") }
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while case let n = fread(&chunk, 1, chunk.count, file), n > 0 { body += chunk[..<n] }
+        fclose(file)
+    }
+    // 1,000 connections need more descriptors than the usual soft limit of 1,024.
+    var limit = rlimit()
+    if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 && limit.rlim_cur < limit.rlim_max {
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
+    let load = HTTPLoad(url: args.string("url"), connections: connections, rate: rate, method: method,
+                        headers: args.lists["header"] ?? [], body: body)
+    let r = load.run(seconds: seconds, warmupSeconds: warmup, drainSeconds: args.double("timeout") ?? 10)
+
+    let latency = LatencySummary(nanos: r.latenciesNanos)
+    var line = JSONLine()
+    if let label = args.options["label"] { line.add("label", label) }
+    line.add("connections", connections)
+    line.add("rate", rate, decimals: 0)
+    line.add("seconds", r.seconds, decimals: 3)
+    line.add("completed", r.latenciesNanos.count)
+    line.add("achieved_per_s", Double(r.latenciesNanos.count) / r.seconds, decimals: 0)
+    line.add("p50_us", latency.p50)
+    line.add("p90_us", latency.p90)
+    line.add("p99_us", latency.p99)
+    line.add("p999_us", latency.p999)
+    line.add("max_us", latency.max)
+    line.add("errors", r.errors)
+    line.print()
+    exit(r.errors == 0 ? 0 : 1)
+}
+
 func coldstart(_ args: Arguments) {
     let runs = max(1, args.int("runs"))
     guard !args.command.isEmpty else { fail("no server command after --\n\(usage)") }
@@ -157,6 +215,9 @@ case "stdio":
                     allowedFlags: ["spin"]))
 case "coldstart":
     coldstart(Arguments(argv.dropFirst(2), allowed: ["runs", "scope", "protocol", "timeout", "label"]))
+case "http":
+    http(Arguments(argv.dropFirst(2), allowed: ["url", "connections", "rate", "duration", "method", "body-file", "header",
+                                                "warmup", "timeout", "label"]))
 case "-h", "--help", "help":
     print(usage)
 default:

@@ -1,6 +1,7 @@
 // GNU extensions that Swift's Glibc module does not expose (it is built without _GNU_SOURCE).
 #pragma once
 #include <stddef.h>
+#include <sys/epoll.h> // not in Swift's Glibc module: epoll_create1, epoll_ctl, epoll_pwait2
 
 #ifdef __cplusplus
 extern "C" {
