@@ -22,8 +22,13 @@
 #   COLONY_BENCH_OUT     file for the JSON result lines (default: a temporary file, printed)
 #
 # Window 1 is an agent's client waiting for each answer; window 64 keeps 64 calls in flight.
-# Window 1 without --spin pays the wake-up of the sleeping loader per call: on this project's
-# 2-vCPU VMs that is ~50 µs and caps any server at ~19,000 calls/s (see the report).
+# At window 1 each call pays two cross-CPU wake-ups through the pipes. On this project's
+# 2-vCPU VMs that costs 35-55 µs a call, so even a server that answers at once (a C stub)
+# gets only ~19,000-32,000 calls/s there, and colony's window-1 p50 sits at that floor.
+# --spin keeps the loader polling instead of sleeping: a lower floor (~7 µs, ~85,000 calls/s
+# with the stub) for a server that needs one CPU, but it takes the other CPU from a server
+# that uses two (the Python SDK's stdio reader is a thread), so its rows vary more.
+# Run it on a quiet machine: the load average before each run is printed.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -79,7 +84,7 @@ run() {
     local label=$1; shift
     say "$label  (load average $(cut -d' ' -f1-3 /proc/loadavg))"
     local line status=0
-    line=$("$load" "$@") || status=$?
+    if [[ $1 == taskset ]]; then line=$("$@") || status=$?; else line=$("$load" "$@") || status=$?; fi
     if [[ -n "$line" ]]; then
         echo "$line"
         echo "$line" >>"$out"
@@ -92,6 +97,9 @@ run() {
 for side in colony python; do
     if [[ $side == colony ]]; then n=$calls; cmd=("${colony_cmd[@]}"); else n=$py_calls; cmd=("${python_cmd[@]}"); fi
     run "$side w1"      stdio --label "$side w1"      --calls "$n" --window 1  --scope "$scope_list" -- "${cmd[@]}"
+    # Both processes on one CPU: on this project's VMs a pipe round trip between the two
+    # vCPUs costs ~60 µs (a C echo stub gets p50 34-55 µs), so w1 unpinned measures the VM.
+    run "$side w1-pinned" taskset -c 1 "$load" stdio --label "$side w1-pinned" --calls "$n" --window 1 --scope "$scope_list" -- taskset -c 1 "${cmd[@]}"
     run "$side w1-spin" stdio --label "$side w1-spin" --calls "$n" --window 1  --scope "$scope_list" --spin -- "${cmd[@]}"
     run "$side w64"     stdio --label "$side w64"     --calls "$n" --window 64 --scope "$scope_list" -- "${cmd[@]}"
 done
@@ -121,7 +129,7 @@ for label, r in rows.items():
     if "runs" in r:
         print(f"{label:<22} {r['runs']} runs: p50 {r['p50_ms']} ms, min {r['min_ms']} ms, max {r['max_ms']} ms, errors {r['errors']}")
 print()
-for w in ("w1", "w1-spin", "w64"):
+for w in ("w1", "w1-pinned", "w1-spin", "w64"):
     c, p = rows.get(f"colony {w}"), rows.get(f"python {w}")
     if c and p and p["calls_per_s"] and c["p50_us"]:
         print(f"{w:<8} colony/python calls/s: {c['calls_per_s'] / p['calls_per_s']:6.1f}x   "
