@@ -1,3 +1,5 @@
+import ColonyStore
+
 /// Byte-level JSON writing and reading for the context view's fragments.
 ///
 /// The context view stores pre-rendered JSON so a read is a few copies; these
@@ -6,24 +8,7 @@
 enum JSONFragments {
     // MARK: Writing
 
-    static func appendString(_ s: some Collection<UInt8>, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for b in s {
-            switch b {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(b)
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
-            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
-            case 0..<0x20, 0x7F:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-            default: out.append(b)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
+    static func appendString(_ s: some Collection<UInt8>, to out: inout [UInt8]) { JSONText.appendString(s, to: &out) }
 
     static func appendString(_ s: String, to out: inout [UInt8]) { appendString(s.utf8, to: &out) }
 
@@ -117,108 +102,21 @@ enum JSONFragments {
             if json[i] == UInt8(ascii: ",") { i += 1; skipWS() }
             guard i < end, json[i] == UInt8(ascii: "\"") else { return out }
             let keyStart = i + 1
-            i = skipString(json, from: i)
+            i = JSONText.skipString(json, from: i)
             let key = keyStart..<(i - 1)
             skipWS()
             i += 1  // ':'
             skipWS()
             let valueStart = i
-            i = skipValue(json, from: i)
+            i = JSONText.skipValue(json, from: i)
             out.append(Member(key: key, value: valueStart..<i))
         }
     }
 
-    /// Index after the string that starts at `from` (a quote).
-    static func skipString(_ json: ArraySlice<UInt8>, from: Int) -> Int {
-        var i = from + 1
-        while i < json.endIndex {
-            let b = json[i]
-            if b == UInt8(ascii: "\\") { i += 2; continue }
-            i += 1
-            if b == UInt8(ascii: "\"") { return i }
-        }
-        return i
-    }
-
-    /// Index after the value that starts at `from`.
-    static func skipValue(_ json: ArraySlice<UInt8>, from: Int) -> Int {
-        var i = from
-        var depth = 0
-        while i < json.endIndex {
-            let b = json[i]
-            switch b {
-            case UInt8(ascii: "\""):
-                i = skipString(json, from: i)
-                if depth == 0 { return i }
-                continue
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                if depth == 0 { return i }
-                depth -= 1
-                if depth == 0 { return i + 1 }
-            case UInt8(ascii: ","):
-                if depth == 0 { return i }
-            case 0x20, 0x0A, 0x0D, 0x09:
-                if depth == 0 { return i }
-            default: break
-            }
-            i += 1
-        }
-        return i
-    }
-
     /// Decodes a JSON string value (with its quotes) into a `String`; `nil` if it is not a string.
+    /// An unpaired surrogate escape becomes U+FFFD.
     static func decodeString(_ raw: ArraySlice<UInt8>) -> String? {
-        guard raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\"") else { return nil }
-        let body = raw.dropFirst().dropLast()
-        if !body.contains(UInt8(ascii: "\\")) { return String(decoding: body, as: UTF8.self) }
-        var scalars = String.UnicodeScalarView()
-        var bytes: [UInt8] = []
-        var i = body.startIndex
-        func flush() {
-            if !bytes.isEmpty { scalars.append(contentsOf: String(decoding: bytes, as: UTF8.self).unicodeScalars); bytes.removeAll() }
-        }
-        func hex4(_ at: Int) -> UInt32? {
-            guard at + 4 <= body.endIndex else { return nil }
-            var v: UInt32 = 0
-            for b in body[at..<(at + 4)] {
-                let d: UInt32
-                switch b {
-                case 0x30...0x39: d = UInt32(b - 0x30)
-                case 0x41...0x46: d = UInt32(b - 0x41 + 10)
-                case 0x61...0x66: d = UInt32(b - 0x61 + 10)
-                default: return nil
-                }
-                v = v << 4 | d
-            }
-            return v
-        }
-        while i < body.endIndex {
-            let b = body[i]
-            guard b == UInt8(ascii: "\\"), i + 1 < body.endIndex else { bytes.append(b); i += 1; continue }
-            let e = body[i + 1]
-            i += 2
-            switch e {
-            case UInt8(ascii: "n"): bytes.append(0x0A)
-            case UInt8(ascii: "r"): bytes.append(0x0D)
-            case UInt8(ascii: "t"): bytes.append(0x09)
-            case UInt8(ascii: "b"): bytes.append(0x08)
-            case UInt8(ascii: "f"): bytes.append(0x0C)
-            case UInt8(ascii: "u"):
-                flush()
-                guard var v = hex4(i) else { return nil }
-                i += 4
-                if v >= 0xD800 && v < 0xDC00, i + 6 <= body.endIndex, body[i] == UInt8(ascii: "\\"),
-                   body[i + 1] == UInt8(ascii: "u"), let lo = hex4(i + 2), lo >= 0xDC00 && lo < 0xE000 {
-                    v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
-                    i += 6
-                }
-                scalars.append(Unicode.Scalar(v) ?? "\u{FFFD}")
-            default: bytes.append(e)
-            }
-        }
-        flush()
-        return String(scalars)
+        JSONText.decodeString(raw, replacingUnpairedSurrogates: true).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Parses a JSON number value.

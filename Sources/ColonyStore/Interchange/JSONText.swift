@@ -1,14 +1,14 @@
-/// Byte-level JSON writing and reading for the NDJSON interchange format.
-///
-/// Lines are validated with `JSONValidator` before these readers run, so
-/// they can split members and skip values without re-checking the grammar.
-enum JSONText {
+/// Byte-level JSON writing and reading over input already validated by
+/// `JSONValidator`: the NDJSON interchange format here, and the context view's
+/// fragments in ColonyContext (hence `package`).
+package enum JSONText {
     // MARK: Writing
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    @usableFromInline static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends `bytes` (UTF-8) as a JSON string, escaping what JSON requires.
-    static func appendString(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
+    @inlinable  // specialised in ColonyContext's append path, not called generically across modules
+    package static func appendString(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for b in bytes {
             switch b {
@@ -79,7 +79,8 @@ enum JSONText {
     }
 
     /// The index after the string that starts (with its quote) at `from`.
-    static func skipString(_ json: ArraySlice<UInt8>, from: Int) -> Int {
+    @inlinable
+    package static func skipString(_ json: ArraySlice<UInt8>, from: Int) -> Int {
         var i = from + 1
         while i < json.endIndex {
             let b = json[i]
@@ -91,7 +92,8 @@ enum JSONText {
     }
 
     /// The index after the value that starts at `from`.
-    static func skipValue(_ json: ArraySlice<UInt8>, from: Int) -> Int {
+    @inlinable
+    package static func skipValue(_ json: ArraySlice<UInt8>, from: Int) -> Int {
         var i = from
         var depth = 0
         while i < json.endIndex {
@@ -117,8 +119,10 @@ enum JSONText {
     }
 
     /// The UTF-8 bytes of a JSON string value (with its quotes), or `nil` if
-    /// `raw` is not a string or an escape encodes an unpaired surrogate.
-    static func decodeString(_ raw: ArraySlice<UInt8>) -> [UInt8]? {
+    /// `raw` is not a string or an escape encodes an unpaired surrogate (with
+    /// `replacingUnpairedSurrogates`, such an escape becomes U+FFFD instead).
+    @inlinable
+    package static func decodeString(_ raw: ArraySlice<UInt8>, replacingUnpairedSurrogates: Bool = false) -> [UInt8]? {
         guard raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\"") else { return nil }
         let body = raw.dropFirst().dropLast()
         if !body.contains(UInt8(ascii: "\\")) { return Array(body) }
@@ -152,15 +156,17 @@ enum JSONText {
             case UInt8(ascii: "u"):
                 guard var v = hex4(i) else { return nil }
                 i += 4
-                if v >= 0xD800 && v < 0xDC00 {
-                    guard i + 6 <= body.endIndex, body[i] == UInt8(ascii: "\\"), body[i + 1] == UInt8(ascii: "u"),
-                          let low = hex4(i + 2), low >= 0xDC00 && low < 0xE000 else { return nil }
+                if v >= 0xD800 && v < 0xDC00, i + 6 <= body.endIndex, body[i] == UInt8(ascii: "\\"),
+                   body[i + 1] == UInt8(ascii: "u"), let low = hex4(i + 2), low >= 0xDC00 && low < 0xE000 {
                     v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
                     i += 6
-                } else if v >= 0xDC00 && v < 0xE000 {
-                    return nil
                 }
-                guard let scalar = Unicode.Scalar(v) else { return nil }
+                guard let scalar = Unicode.Scalar(v) else {
+                    // A surrogate left unpaired.
+                    guard replacingUnpairedSurrogates else { return nil }
+                    out.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                    continue
+                }
                 out.append(contentsOf: String(Character(scalar)).utf8)
             default:
                 out.append(e)  // '"', '\\' and '/'
