@@ -48,7 +48,6 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-    public var objectValue: [(String, JSONValue)]? { if case .object(let m) = self { return m } else { return nil } }
 }
 
 // MARK: - Writing

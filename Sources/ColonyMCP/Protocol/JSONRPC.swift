@@ -62,7 +62,6 @@ public enum JSONRPC {
         return out
     }
 
-    public static func result(_ id: ID, _ value: JSONValue) -> [UInt8] { result(id, json: value.jsonBytes) }
 
     /// A whole result answer; for a 2026-07-28 request the result object also
     /// carries `resultType` and the server's identity in `_meta` (and, for

@@ -102,10 +102,9 @@ public final class MCPServer: Sendable {
 
     private func notification(_ rpc: RPCMessage, session: MCPSession) {
         switch rpc.method {
-        case "notifications/initialized": session.markInitialized()
         case "notifications/cancelled":
             if let raw = rpc.params?["requestId"], let id = JSONRPC.ID(raw) { cancelListen(id, session: session) }
-        default: break  // cancelled, progress, roots changed…: nothing to do for a server that answers at once
+        default: break  // initialized, progress, roots changed…: nothing to do for a server that answers at once
         }
     }
 
@@ -135,7 +134,7 @@ public final class MCPServer: Sendable {
             case "tools/call":
                 return try callTool(rpc.params, id: id, modern: modern, start: start, later: later)
             case "initialize":
-                return ok(try initialize(rpc.params, session: session).jsonBytes)
+                return ok(try initialize(rpc.params).jsonBytes)
             case "server/discover":
                 return ok(Self.discoverResult, cacheable: true)
             case "ping":
@@ -222,14 +221,12 @@ public final class MCPServer: Sendable {
         ("instructions", .string(instructions)),
     ]).jsonBytes
 
-    private func initialize(_ params: JSONValue?, session: MCPSession) throws(JSONRPC.Failure) -> JSONValue {
+    private func initialize(_ params: JSONValue?) throws(JSONRPC.Failure) -> JSONValue {
         guard let params, case .string(let requested)? = params["protocolVersion"] else {
             throw .invalidParams("initialize needs params.protocolVersion (a string), e.g. \"\(Self.sessionVersions[0])\"")
         }
         // Answer with the client's version when we speak it, else our newest session version.
         let version = Self.sessionVersions.contains(requested) ? requested : Self.sessionVersions[0]
-        let clientName = params["clientInfo"]?["name"]?.stringValue
-        session.negotiated(version: version, clientName: clientName)
         return .object([
             ("protocolVersion", .string(version)),
             ("capabilities", Self.capabilities),

@@ -1,14 +1,12 @@
 import Foundation
 import Synchronization
 
-/// One client's conversation with the server: a stdio connection, or an HTTP
-/// session (`Mcp-Session-Id`). Holds what the client negotiated and how to
-/// send it notifications.
+/// One client's conversation with the server: a stdio connection, an HTTP
+/// session (`Mcp-Session-Id`), or a 2026-07-28 listen stream. Holds its
+/// subscriptions and how to send it notifications; the protocol version is
+/// read from each message, so none is kept here.
 public final class MCPSession: Sendable {
     struct State {
-        var protocolVersion: String?
-        var initialized = false
-        var clientName: String?
         var subscriptions: Set<String> = []
         var closed = false
         /// Open 2026-07-28 `subscriptions/listen` streams, by request id.
@@ -54,21 +52,7 @@ public final class MCPSession: Sendable {
     func addListen(_ id: JSONRPC.ID, _ listen: MCPSession) { state.withLock { $0.listens[id] = listen } }
     func removeListen(_ id: JSONRPC.ID) -> MCPSession? { state.withLock { $0.listens.removeValue(forKey: id) } }
 
-    /// The protocol version agreed at `initialize`, if any.
-    public var protocolVersion: String? { state.withLock { $0.protocolVersion } }
-    public var isInitialized: Bool { state.withLock { $0.initialized } }
-    public var clientName: String? { state.withLock { $0.clientName } }
     public var isClosed: Bool { state.withLock { $0.closed } }
-    var subscriptions: Set<String> { state.withLock { $0.subscriptions } }
-
-    func negotiated(version: String, clientName: String?) {
-        state.withLock {
-            $0.protocolVersion = version
-            $0.clientName = clientName
-        }
-    }
-
-    func markInitialized() { state.withLock { $0.initialized = true } }
 
     /// Returns whether the scope was newly added.
     @discardableResult
