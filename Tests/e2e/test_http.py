@@ -22,9 +22,9 @@ def check(condition, message):
 class Server:
     """A `colony serve --http 127.0.0.1:0` process; the bound port is read from its log."""
 
-    def __init__(self, colony, store, extra_env=None, address="127.0.0.1:0"):
+    def __init__(self, colony, store, extra_env=None, address="127.0.0.1:0", extra_args=()):
         env = dict(os.environ, **(extra_env or {}))
-        self.proc = subprocess.Popen([colony, "serve", "--store", store, "--http", address],
+        self.proc = subprocess.Popen([colony, "serve", "--store", store, "--http", address, *extra_args],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, env=env, text=True)
         self.port = None
@@ -175,6 +175,15 @@ def plain_endpoints(s):
 
 
 def token_rules(colony, store):
+    # --allow-origin admits one more Origin; others are still refused.
+    s = Server(colony, store, extra_args=("--allow-origin", "https://app.example"))
+    try:
+        status, _, _ = s.request("GET", "/context/h", headers={"Origin": "https://app.example"})
+        check(status == 200, f"--allow-origin Origin: {status}")
+        status, _, _ = s.request("GET", "/context/h", headers={"Origin": "https://evil.example"})
+        check(status == 403, f"other Origin with --allow-origin: {status}")
+    finally:
+        s.stop()
     s = Server(colony, store, {"COLONY_TOKEN": "s3cret"})
     try:
         status, headers, _ = s.request("GET", "/context/h")
