@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "ColonyStore", targets: ["ColonyStore"]),
         .library(name: "ColonyContext", targets: ["ColonyContext"]),
+        .library(name: "ColonySwarm", targets: ["ColonySwarm"]),
         .library(name: "ColonyMCP", targets: ["ColonyMCP"]),
         .executable(name: "colony", targets: ["colony"]),
     ],
@@ -27,6 +28,7 @@ let package = Package(
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "ColonyStore", dependencies: ["LMDB"]),
         .target(name: "ColonyContext", dependencies: ["ColonyStore"]),
+        .target(name: "ColonySwarm", dependencies: ["ColonyStore"]),
         .target(
             name: "ColonyMCP",
             dependencies: [
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "ColonyStoreTests", dependencies: ["ColonyStore", "ColonyTestSupport"]),
         .testTarget(name: "ColonyContextTests", dependencies: ["ColonyContext"]),
+        .testTarget(name: "ColonySwarmTests", dependencies: ["ColonySwarm"]),
         .testTarget(name: "ColonyMCPTests", dependencies: ["ColonyMCP", "ColonyContext"]),
         .testTarget(name: "ColonyCLITests", dependencies: ["ColonyStore", "ColonyContext", "ColonyTestSupport", "LMDB"]),
     ]
