@@ -51,6 +51,17 @@ let package = Package(
             path: "MCPLoad"
         ),
         .target(name: "MCPLoadShim", path: "MCPLoadShim"),
+        // The swarm's figures in docs/PERFORMANCE.md (assignment decision latency, assignments/s
+        // into a real store, vote cost at 10 and 10,000 voters). No package-benchmark, so:
+        //   swift build -c release --product colony-swarm-bench --scratch-path .build-swarm-bench
+        .executableTarget(
+            name: "colony-swarm-bench",
+            dependencies: [
+                .product(name: "ColonyStore", package: "Colony"),
+                .product(name: "ColonySwarm", package: "Colony"),
+            ],
+            path: "SwarmBench"
+        ),
         // The baseline of the HTTP benchmarks (Benchmarks/mcp/run-http.sh): the smallest
         // Hummingbird server, measured in the same run as colony serve --http.
         .executableTarget(

@@ -1,0 +1,96 @@
+import ColonyStore
+import ColonySwarm
+import Foundation
+
+/// The swarm through the library into a real store in a temporary directory.
+enum StoreBenchmarks {
+    static let t0: Int64 = 1_800_000_000_000_000
+
+    static func options(durable: Bool) -> StoreOptions {
+        var o = StoreOptions()
+        o.durability = durable ? .durable : .buffered(syncIntervalMilliseconds: 50)
+        return o
+    }
+
+    /// Assignments per second: `tasks` queued tasks assigned in calls of `batch` tasks each,
+    /// among `agents` agents with room for all. Only the `assign` calls are timed.
+    static func assignmentThroughput(agents: Int, tasks: Int, batch: Int, durable: Bool) async throws -> (perSecond: Double, perCall: Latency) {
+        let path = temporaryStorePath("assign")
+        let store = try Swarm.open(at: path, options: options(durable: durable))
+        defer { store.close(); try? FileManager.default.removeItem(atPath: path) }
+        for i in 0..<agents {
+            try await store.registerAgent("agent-\(i)", capabilities: ["swift", "review"], capacity: SwarmLimits.maxCapacity, at: t0)
+        }
+        let ids = (0..<tasks).map { "task-\($0)" }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for chunk in stride(from: 0, to: tasks, by: 1_000) {
+                group.addTask {
+                    for id in ids[chunk..<min(chunk + 1_000, tasks)] {
+                        try await store.createTask(id, type: "review", requires: ["swift"], at: t0 + 1)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        var samples: [UInt64] = []
+        var assigned = 0
+        let start = nowNanos()
+        for (n, chunk) in stride(from: 0, to: tasks, by: batch).enumerated() {
+            let s = nowNanos()
+            let outcomes = try await store.assign(Array(ids[chunk..<min(chunk + batch, tasks)]), seed: UInt64(n), at: t0 + 2)
+            samples.append(nowNanos() - s)
+            assigned += outcomes.filter(\.isAssigned).count
+        }
+        let seconds = Double(nowNanos() - start) / 1e9
+        precondition(assigned == tasks, "every task assigned (\(assigned) of \(tasks))")
+        return (Double(assigned) / seconds, Latency(samples))
+    }
+
+    /// `explainAssignment` on a queued task: the read side of one decision from the stored view
+    /// (one read transaction, every agent and its trail decoded, probabilities computed).
+    static func decisionFromView(agents: Int, calls: Int) async throws -> Latency {
+        let path = temporaryStorePath("explain")
+        let store = try Swarm.open(at: path, options: options(durable: false))
+        defer { store.close(); try? FileManager.default.removeItem(atPath: path) }
+        for i in 0..<agents {
+            try await store.registerAgent("agent-\(i)", capabilities: ["swift"], capacity: 4, at: t0)
+        }
+        try await store.createTask("task", type: "review", requires: ["swift"], at: t0)
+        var samples: [UInt64] = []
+        for i in 0..<calls {
+            let s = nowNanos()
+            _ = try store.explainAssignment("task", limit: 1, at: t0 + Int64(i))
+            samples.append(nowNanos() - s)
+        }
+        return Latency(samples)
+    }
+
+    /// Per-vote latency of `castVote` on a proposal with `voters` eligible voters (unanimity
+    /// with changed votes allowed and mixed options, so it stays open for every vote).
+    static func voteCost(voters: Int, votes: Int, durable: Bool) async throws -> Latency {
+        let path = temporaryStorePath("vote")
+        let store = try Swarm.open(at: path, options: options(durable: durable))
+        defer { store.close(); try? FileManager.default.removeItem(atPath: path) }
+        let ids = (0..<voters).map { "voter-\($0)" }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for chunk in stride(from: 0, to: voters, by: 500) {
+                group.addTask {
+                    for id in ids[chunk..<min(chunk + 500, voters)] { try await store.registerAgent(id, capabilities: [], at: t0) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await store.openProposal(ProposalDefinition(id: "p", options: ["yes", "no"], voters: ids, quorum: voters, rule: .unanimous,
+                                                        deadlineMicroseconds: t0 + 86_400_000_000, allowsVoteChange: true), at: t0)
+        var samples: [UInt64] = []
+        for v in 0..<votes {
+            let voter = ids[v % voters]
+            let option = (v + v / voters) % 2 == 0 ? "yes" : "no"
+            let s = nowNanos()
+            let p = try await store.castVote(proposal: "p", agent: voter, option: option, at: t0 + 1 + Int64(v))
+            samples.append(nowNanos() - s)
+            precondition(p.status == .open)
+        }
+        return Latency(samples)
+    }
+}

@@ -1,0 +1,35 @@
+import ColonySwarm
+import Foundation
+
+// colony-swarm-bench: the swarm's figures for docs/PERFORMANCE.md.
+//
+//   cd Benchmarks
+//   swift build -c release --product colony-swarm-bench --scratch-path .build-swarm-bench
+//   .build-swarm-bench/release/colony-swarm-bench
+//
+// Stores live in the system's temporary directory and are removed afterwards.
+
+print("== assignment decision, pure core (filter eligible, τ with lazy evaporation, η, roulette) ==")
+_ = DecisionBenchmark.run(agents: 50, decisions: 20_000)  // warm-up
+print("   50 agents: " + DecisionBenchmark.run(agents: 50, decisions: 200_000).text)
+print(" 5000 agents: " + DecisionBenchmark.run(agents: 5_000, decisions: 20_000).text)
+
+print("== decision read from the stored view (explainAssignment: one read txn, all agents and trails) ==")
+print("   50 agents: " + (try await StoreBenchmarks.decisionFromView(agents: 50, calls: 20_000)).text)
+print(" 5000 agents: " + (try await StoreBenchmarks.decisionFromView(agents: 5_000, calls: 500)).text)
+
+print("== assignments/s through the library into a real store (50 agents, 100,000 tasks) ==")
+for durable in [true, false] {
+    for batch in [1_000, 100] {
+        let r = try await StoreBenchmarks.assignmentThroughput(agents: 50, tasks: batch == 100 ? 20_000 : 100_000, batch: batch, durable: durable)
+        print(String(format: "%@ batch %5d: %9.0f assignments/s   per assign call: ", durable ? "durable " : "buffered", batch, r.perSecond) + r.perCall.text)
+    }
+}
+
+print("== castVote cost (validation read, one append, projection reads/writes 1 proposal + 1 ballot) ==")
+for durable in [false, true] {
+    for voters in [10, 10_000] {
+        let l = try await StoreBenchmarks.voteCost(voters: voters, votes: durable ? 1_000 : 5_000, durable: durable)
+        print(String(format: "%@ %6d voters: ", durable ? "durable " : "buffered", voters) + l.text)
+    }
+}
