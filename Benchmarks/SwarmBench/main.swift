@@ -9,6 +9,12 @@ import Foundation
 //
 // Stores live in the system's temporary directory and are removed afterwards.
 
+if ProcessInfo.processInfo.environment["COLONY_SWARM_BENCH_ONLY"] == "view" {
+    // For profiling the read side alone: perf record -g colony-swarm-bench with this set.
+    print(" 5000 agents: " + (try await StoreBenchmarks.decisionFromView(agents: 5_000, calls: 2_000)).text)
+    exit(0)
+}
+
 print("== assignment decision, pure core (filter eligible, τ with lazy evaporation, η, roulette) ==")
 _ = DecisionBenchmark.run(agents: 50, decisions: 20_000)  // warm-up
 print("   50 agents: " + DecisionBenchmark.run(agents: 50, decisions: 200_000).text)

@@ -4,28 +4,26 @@ struct AssignmentBoard {
     let config: SwarmConfiguration
     let now: Int64
     private(set) var agents: [(id: String, record: AgentRecord)]
-    private var trails: [Int: [String: Double]] = [:]
+    /// τ per task type, by board index, read from the view once per call.
+    private var trails: [String: [Double]] = [:]
 
     init(reader: SwarmViewReader, config: SwarmConfiguration, now: Int64) throws {
         self.config = config
         self.now = now
-        agents = try reader.allAgents().filter { $0.record.isAlive(at: now, heartbeatTimeout: config.heartbeatTimeoutMicroseconds) }
+        agents = try reader.allAgents { $0.isAlive(at: now, heartbeatTimeout: config.heartbeatTimeoutMicroseconds) }
     }
 
     /// The eligible agents for `task` (capabilities, room, alive) with τ and η; their board indices beside.
     mutating func candidates(for task: TaskRecord, reader: SwarmViewReader) throws -> (indices: [Int], candidates: [AssignmentCandidate]) {
         var indices: [Int] = []
         var out: [AssignmentCandidate] = []
+        var taus = trails.removeValue(forKey: task.type) ?? Array(repeating: -1, count: agents.count)
+        defer { trails[task.type] = taus }
         for i in agents.indices {
             let a = agents[i].record
             guard a.load < a.capacity, a.hasAll(task.required) else { continue }
-            let tau: Double
-            if let cached = trails[i]?[task.type] {
-                tau = cached
-            } else {
-                tau = try reader.trailStrength(agents[i].id, task.type, at: now, config: config)
-                trails[i, default: [:]][task.type] = tau
-            }
+            if taus[i] < 0 { taus[i] = try reader.trailStrength(agents[i].id, task.type, at: now, config: config) }
+            let tau = taus[i]
             let eta = AssignmentHeuristic.eta(load: Int(a.load), capacity: Int(a.capacity),
                                               capabilityCount: a.capabilities.count, requiredCount: task.required.count)
             indices.append(i)
