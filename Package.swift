@@ -46,6 +46,7 @@ let package = Package(
                 "ColonyStore",
                 "ColonyContext",
                 "ColonyMCP",
+                "ColonySwarm",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -61,6 +62,6 @@ let package = Package(
         .testTarget(name: "ColonyContextTests", dependencies: ["ColonyContext"]),
         .testTarget(name: "ColonySwarmTests", dependencies: ["ColonySwarm"]),
         .testTarget(name: "ColonyMCPTests", dependencies: ["ColonyMCP", "ColonyContext"]),
-        .testTarget(name: "ColonyCLITests", dependencies: ["ColonyStore", "ColonyContext", "ColonyTestSupport", "LMDB"]),
+        .testTarget(name: "ColonyCLITests", dependencies: ["ColonyStore", "ColonyContext", "ColonySwarm", "ColonyTestSupport", "LMDB"]),
     ]
 )
