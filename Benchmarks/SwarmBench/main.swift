@@ -24,17 +24,18 @@ print("== decision read from the stored view (explainAssignment: one read txn, a
 print("   50 agents: " + (try await StoreBenchmarks.decisionFromView(agents: 50, calls: 20_000)).text)
 print(" 5000 agents: " + (try await StoreBenchmarks.decisionFromView(agents: 5_000, calls: 500)).text)
 
-print("== assignments/s through the library into a real store (50 agents, 100,000 tasks) ==")
+print("== assignments/s through the library into a real store (50 agents; 100,000 / 20,000 / 2,000 tasks for batches of 1,000 / 100 / 1) ==")
 for durable in [true, false] {
-    for batch in [1_000, 100] {
-        let r = try await StoreBenchmarks.assignmentThroughput(agents: 50, tasks: batch == 100 ? 20_000 : 100_000, batch: batch, durable: durable)
+    for batch in [1_000, 100, 1] {
+        let tasks = batch == 1_000 ? 100_000 : batch == 100 ? 20_000 : 2_000
+        let r = try await StoreBenchmarks.assignmentThroughput(agents: 50, tasks: tasks, batch: batch, durable: durable)
         print(String(format: "%@ batch %5d: %9.0f assignments/s   per assign call: ", durable ? "durable " : "buffered", batch, r.perSecond) + r.perCall.text)
     }
 }
 
 print("== castVote cost (validation read, one append, projection reads/writes 1 proposal + 1 ballot) ==")
 for durable in [false, true] {
-    for voters in [10, 10_000] {
+    for voters in [10, 1_000, 10_000] {
         let l = try await StoreBenchmarks.voteCost(voters: voters, votes: durable ? 1_000 : 5_000, durable: durable)
         print(String(format: "%@ %6d voters: ", durable ? "durable " : "buffered", voters) + l.text)
     }
