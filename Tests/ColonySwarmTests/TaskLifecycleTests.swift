@@ -72,6 +72,33 @@ final class TaskLifecycleTests: XCTestCase {
         XCTAssertEqual(try t.store.task("t1").attempts, 0)
     }
 
+    func test_anAgentWithoutARecentHeartbeatIsNotAssignedUntilItBeatsAgain() async throws {
+        let t = try await storeWithAgents()
+        try await t.store.createTask("t1", type: "x", requires: ["go"], at: at(1))
+        await XCTAssertThrowsSwarmError(.noEligibleAgent(taskID: "t1", required: ["go"],
+                                                         reason: "no live agent (registered, not retired, heartbeat within the timeout)")) {
+            try await t.store.assign("t1", at: at(301))  // registered at 0; the timeout is 300 s
+        }
+        try await t.store.heartbeat(agent: "go-1", at: at(302))
+        let outcome = try await t.store.assign("t1", at: at(303))
+        XCTAssertEqual(outcome.agentID, "go-1")
+    }
+
+    func test_explainingAnAssignedTaskGivesTheRecordedDecision() async throws {
+        let t = try await storeWithAgents()
+        try await t.store.createTask("t1", type: "x", requires: ["swift"], at: at(1))
+        let outcome = try await t.store.assign("t1", seed: 77, at: at(2))
+        let e = try t.store.explainAssignment("t1", at: at(2))
+        let d = try XCTUnwrap(e.decision)
+        XCTAssertEqual(d.agentID, outcome.agentID)
+        XCTAssertEqual(d.seed, outcome.seed)
+        XCTAssertEqual(d.probability, 1)
+        XCTAssertEqual(d.candidates, 1)
+        XCTAssertEqual(d.trail, 1, "the initial trail")
+        XCTAssertEqual(d.heuristic, 1, "idle, and a specialist")
+        XCTAssertEqual(d.timeMicroseconds, at(2))
+    }
+
     func test_batchAssignmentRespectsCapacity() async throws {
         let t = try await storeWithAgents()
         for i in 0..<5 { try await t.store.createTask("t\(i)", type: "review", requires: ["swift"], at: at(1)) }

@@ -7,9 +7,15 @@ public struct AssignmentExplanation: Sendable, Equatable, Codable {
     /// The recorded choice of an assigned task.
     public struct Decision: Sendable, Equatable, Codable {
         public var agentID: String
+        /// The chance the chosen agent had.
         public var probability: Double
+        /// The seed of the draw.
         public var seed: UInt64
+        /// Eligible agents at the time.
         public var candidates: Int
+        /// The chosen agent's τ and η at the time.
+        public var trail: Double
+        public var heuristic: Double
         public var timeMicroseconds: Int64
     }
 

@@ -140,7 +140,8 @@ extension ColonyStore {
         if let agent = p.string("agent") {
             out.decision = .init(agentID: agent, probability: p.number("probability") ?? 0,
                                  seed: p.string("seed").flatMap { UInt64($0) } ?? 0,
-                                 candidates: Int(p.integer("candidates") ?? 0), timeMicroseconds: event.timeMicroseconds)
+                                 candidates: Int(p.integer("candidates") ?? 0), trail: p.number("trail") ?? 0,
+                                 heuristic: p.number("heuristic") ?? 0, timeMicroseconds: event.timeMicroseconds)
         }
         return out
     }

@@ -70,10 +70,9 @@ extension ColonyStore {
                 guard let p = try v.proposal(id) else { throw SwarmError.unknownProposal(id) }
                 if p.status != .open { throw SwarmError.proposalClosed(proposalID: id, outcome: p.status.rawValue) }
                 if now > p.deadlineMicroseconds { throw SwarmError.proposalClosed(proposalID: id, outcome: "deadline passed") }
-                guard let index = p.options.firstIndex(of: option) else { throw SwarmError.unknownOption(proposalID: id, option: option) }
+                guard p.options.contains(option) else { throw SwarmError.unknownOption(proposalID: id, option: option) }
                 guard let ballot = try v.ballot(id, agentID) else { throw SwarmError.ineligibleVoter(proposalID: id, agentID: agentID) }
                 if ballot.option >= 0 && !p.allowsVoteChange { throw SwarmError.voteAlreadyCast(proposalID: id, agentID: agentID) }
-                _ = index
                 return p.streamVersion
             }
             var p = PayloadWriter()
