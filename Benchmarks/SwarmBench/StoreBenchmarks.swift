@@ -14,7 +14,8 @@ enum StoreBenchmarks {
 
     /// Assignments per second: `tasks` queued tasks assigned in calls of `batch` tasks each,
     /// among `agents` agents with room for all. Only the `assign` calls are timed.
-    static func assignmentThroughput(agents: Int, tasks: Int, batch: Int, durable: Bool) async throws -> (perSecond: Double, perCall: Latency) {
+    static func assignmentThroughput(agents: Int, tasks: Int, batch: Int, durable: Bool) async throws
+        -> (perSecond: Double, perCall: Latency, rebuild: (events: UInt64, perSecond: Double)) {
         let path = temporaryStorePath("assign")
         let store = try Swarm.open(at: path, options: options(durable: durable))
         defer { store.close(); try? FileManager.default.removeItem(atPath: path) }
@@ -43,7 +44,10 @@ enum StoreBenchmarks {
         }
         let seconds = Double(nowNanos() - start) / 1e9
         precondition(assigned == tasks, "every task assigned (\(assigned) of \(tasks))")
-        return (Double(assigned) / seconds, Latency(samples))
+        let rebuildStart = nowNanos()
+        let events = try store.rebuild(view: "swarm")
+        let rebuildSeconds = Double(nowNanos() - rebuildStart) / 1e9
+        return (Double(assigned) / seconds, Latency(samples), (events, Double(events) / rebuildSeconds))
     }
 
     /// `explainAssignment` on a queued task: the read side of one decision from the stored view

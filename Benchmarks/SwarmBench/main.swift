@@ -30,6 +30,9 @@ for durable in [true, false] {
         let tasks = batch == 1_000 ? 100_000 : batch == 100 ? 20_000 : 2_000
         let r = try await StoreBenchmarks.assignmentThroughput(agents: 50, tasks: tasks, batch: batch, durable: durable)
         print(String(format: "%@ batch %5d: %9.0f assignments/s   per assign call: ", durable ? "durable " : "buffered", batch, r.perSecond) + r.perCall.text)
+        if durable && batch == 1_000 {
+            print(String(format: "   rebuild of the swarm view afterwards: %llu events at %.0f events/s", r.rebuild.events, r.rebuild.perSecond))
+        }
     }
 }
 
