@@ -93,6 +93,7 @@ final class SwarmRebuildTests: XCTestCase {
             (SwarmEvents.taskStream("t"), SwarmEvents.taskCompleted, #"{"task":"t","success":true}"#),
             (SwarmEvents.taskStream("t"), SwarmEvents.taskAssigned, #"{"task":"t","agent":"nobody"}"#),
             (SwarmEvents.taskStream("u"), SwarmEvents.taskAssigned, #"{"task":"u","agent":"a"}"#),
+            (SwarmEvents.taskStream("u"), SwarmEvents.taskAssigned, #"{"task":"t","agent":"a"}"#),  // t's event on u's stream
             (SwarmEvents.agentStream("a"), SwarmEvents.agentRegistered, #"{"agent":"a","capabilities":"oops","capacity":1}"#),
             (SwarmEvents.configStream, SwarmEvents.swarmConfigured, #"{"rho":7}"#),
             (SwarmEvents.proposalStream("p"), SwarmEvents.voteCast, #"{"proposal":"p","agent":"a","option":"y"}"#),

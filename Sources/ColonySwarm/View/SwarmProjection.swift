@@ -67,18 +67,18 @@ public struct SwarmProjection: Projection {
             let t = event.timeMicroseconds
             switch event.kind {
             case SwarmEvents.swarmConfigured:
-                if let c = SwarmConfiguration(payload: p) {
+                if event.streamBytes.elementsEqual(SwarmEvents.configStream.utf8), let c = SwarmConfiguration(payload: p) {
                     config = c
                     try view.put(SwarmKeys.config, c.encoded)
                 }
-            case SwarmEvents.agentRegistered: try registerAgent(p, at: t)
+            case SwarmEvents.agentRegistered: try registerAgent(p, event)
             case SwarmEvents.agentHeartbeat:
-                guard let id = p.string("agent"), var a = try load(AgentRecord.self, SwarmKeys.id(id), table: SwarmKeys.agents),
+                guard let id = p.string("agent"), Context.on(event, SwarmEvents.agentStream(id)), var a = try load(AgentRecord.self, SwarmKeys.id(id), table: SwarmKeys.agents),
                       !a.retired else { return }
                 a.lastSeenMicroseconds = max(a.lastSeenMicroseconds, t)
                 try store(a, SwarmKeys.id(id), table: SwarmKeys.agents)
             case SwarmEvents.agentRetired:
-                guard let id = p.string("agent"), var a = try load(AgentRecord.self, SwarmKeys.id(id), table: SwarmKeys.agents),
+                guard let id = p.string("agent"), Context.on(event, SwarmEvents.agentStream(id)), var a = try load(AgentRecord.self, SwarmKeys.id(id), table: SwarmKeys.agents),
                       !a.retired else { return }
                 a.retired = true
                 try store(a, SwarmKeys.id(id), table: SwarmKeys.agents)
@@ -95,8 +95,13 @@ public struct SwarmProjection: Projection {
 
         // MARK: Agents
 
-        mutating func registerAgent(_ p: PayloadReader, at t: Int64) throws {
-            guard let id = p.string("agent"), let caps = p.strings("capabilities"),
+        /// Whether `event` is on `stream`: an entity's events count only on its own stream, whose
+        /// version the view keeps for optimistic appends.
+        static func on(_ event: RecordedEvent, _ stream: String) -> Bool { event.streamBytes.elementsEqual(stream.utf8) }
+
+        mutating func registerAgent(_ p: PayloadReader, _ event: RecordedEvent) throws {
+            let t = event.timeMicroseconds
+            guard let id = p.string("agent"), Context.on(event, SwarmEvents.agentStream(id)), let caps = p.strings("capabilities"),
                   let capacity = p.integer("capacity"), (1...Int64(SwarmLimits.maxCapacity)).contains(capacity),
                   try view.get(SwarmKeys.id(id), table: SwarmKeys.agents) == nil else { return }
             let record = AgentRecord(capabilities: Array(Set(caps)).sorted(), capacity: UInt32(capacity), at: t)
@@ -108,7 +113,7 @@ public struct SwarmProjection: Projection {
         // MARK: Tasks
 
         mutating func createTask(_ p: PayloadReader, _ event: RecordedEvent) throws {
-            guard let id = p.string("task"), let type = p.string("type"),
+            guard let id = p.string("task"), Context.on(event, SwarmEvents.taskStream(id)), let type = p.string("type"),
                   try view.get(SwarmKeys.id(id), table: SwarmKeys.tasks) == nil else { return }
             let required = Array(Set(p.strings("requires") ?? [])).sorted()
             let priority = UInt8(clamping: min(max(p.integer("priority") ?? 0, 0), Int64(SwarmLimits.maxPriority)))
@@ -123,7 +128,8 @@ public struct SwarmProjection: Projection {
         }
 
         mutating func changeTask(_ p: PayloadReader, _ event: RecordedEvent) throws {
-            guard let id = p.string("task"), var task = try load(TaskRecord.self, SwarmKeys.id(id), table: SwarmKeys.tasks) else { return }
+            guard let id = p.string("task"), Context.on(event, SwarmEvents.taskStream(id)),
+                  var task = try load(TaskRecord.self, SwarmKeys.id(id), table: SwarmKeys.tasks) else { return }
             task.streamVersion = event.streamVersion
             let before = task.state
             let t = event.timeMicroseconds
@@ -197,7 +203,7 @@ public struct SwarmProjection: Projection {
         // MARK: Proposals
 
         mutating func openProposal(_ p: PayloadReader, _ event: RecordedEvent) throws {
-            guard let id = p.string("proposal"), let options = p.strings("options"), let voters = p.strings("voters"),
+            guard let id = p.string("proposal"), Context.on(event, SwarmEvents.proposalStream(id)), let options = p.strings("options"), let voters = p.strings("voters"),
                   let ruleName = p.string("rule"), let rule = DecisionRule(rawValue: ruleName),
                   let deadline = p.integer("deadlineMicroseconds"), options.count >= 2, !voters.isEmpty,
                   try view.get(SwarmKeys.id(id), table: SwarmKeys.proposals) == nil else { return }
@@ -226,7 +232,8 @@ public struct SwarmProjection: Projection {
         }
 
         mutating func changeProposal(_ p: PayloadReader, _ event: RecordedEvent) throws {
-            guard let id = p.string("proposal"), var proposal = try load(ProposalRecord.self, SwarmKeys.id(id), table: SwarmKeys.proposals)
+            guard let id = p.string("proposal"), Context.on(event, SwarmEvents.proposalStream(id)),
+                  var proposal = try load(ProposalRecord.self, SwarmKeys.id(id), table: SwarmKeys.proposals)
             else { return }
             proposal.streamVersion = event.streamVersion
             let t = event.timeMicroseconds
