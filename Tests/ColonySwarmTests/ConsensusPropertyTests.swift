@@ -30,7 +30,7 @@ final class ConsensusPropertyTests: XCTestCase {
                 // The projection's rules, on the O(1) tally.
                 guard status == .open, time <= 100, let w = weights[voter] else { XCTAssertFalse(counted); continue }
                 let previous = ballots[voter]
-                if let previous, !change { XCTAssertFalse(counted); continue }
+                if previous != nil, !change { XCTAssertFalse(counted); continue }
                 if let previous, previous == option { XCTAssertTrue(counted); continue }
                 XCTAssertTrue(counted)
                 tally.record(option: option, weight: w, replacing: previous)

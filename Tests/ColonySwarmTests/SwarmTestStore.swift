@@ -37,7 +37,8 @@ final class SwarmTestStore {
     func dumpSwarmView() throws -> [String: [UInt8]] {
         var out: [String: [UInt8]] = [:]
         try store.withView("swarm") { view in
-            for table in [nil] + SwarmProjection().tables.map { Optional($0) } {
+            let tables: [String?] = [nil] + SwarmProjection().tables.map(Optional.init)
+            for table in tables {
                 try view.scan(prefix: [], table: table) { k, v in
                     out["\(table ?? "main")|\(Array(k))"] = Array(v)
                     return true
