@@ -168,6 +168,32 @@ final class TaskLifecycleTests: XCTestCase {
         XCTAssertEqual(totalLoad, 20)
     }
 
+    func test_concurrentAssignmentsNeverPutAnAgentOverItsCapacity() async throws {
+        let t = try SwarmTestStore()
+        let store = t.store
+        try await store.registerAgent("solo", capabilities: [], capacity: 1, at: at(0))
+        var raced = 0
+        for round in 0..<20 {
+            try await store.createTask("a\(round)", type: "x", at: at(1))
+            try await store.createTask("b\(round)", type: "x", at: at(1))
+            // Both calls may see the free slot; the log decides who has it.
+            async let first = store.assign(["a\(round)"], at: at(2))
+            async let second = store.assign(["b\(round)"], at: at(2))
+            let outcomes = try await first + second
+            XCTAssertEqual(outcomes.filter(\.isAssigned).count, 1, "round \(round): \(outcomes)")
+            XCTAssertEqual(try store.agent("solo", at: at(2)).load, 1)
+            let holder = try XCTUnwrap(outcomes.first(where: \.isAssigned)).taskID
+            let loser = try XCTUnwrap(outcomes.first(where: { !$0.isAssigned }))
+            XCTAssertEqual(try store.task(loser.taskID).state, .queued, "the loser stays queued")
+            XCTAssertTrue(["a concurrent assignment took the agent's last slot first; retry",
+                           "every capable live agent (1) is at capacity"].contains(loser.reason ?? ""), loser.reason ?? "")
+            if loser.reason?.hasPrefix("a concurrent") == true { raced += 1 }
+            try await store.completeTask(holder, success: true, durationMilliseconds: 1, at: at(3))
+            try await store.failTask(loser.taskID, at: at(3))
+        }
+        XCTAssertGreaterThan(raced, 0, "both calls saw the free slot in some round, and the log settled it")
+    }
+
     func test_sameSeedGivesTheSameChoiceAndTheEventRecordsIt() async throws {
         var chosen: [String?] = []
         for _ in 0..<2 {

@@ -16,7 +16,7 @@ extension ColonyStore {
             let outcomes = try await assign([taskID], seed: seed, at: time)
             let o = outcomes[0]
             if o.isAssigned { return o }
-            if o.reason == ColonyStore.concurrentChangeReason { continue }
+            if o.reason == ColonyStore.concurrentChangeReason || o.reason == ColonyStore.capacityRaceReason { continue }
             let required = try swarmView { try $0.task(taskID)?.required } ?? []
             throw SwarmError.noEligibleAgent(taskID: taskID, required: required, reason: o.reason ?? "")
         }
@@ -83,29 +83,44 @@ extension ColonyStore {
             return (outcomes, events)
         }
         var result = outcomes
-        let failed = await withTaskGroup(of: (Int, Bool).self) { group in
+        let appended = await withTaskGroup(of: (Int, Result<UInt64, Error>).self) { group in
             for (i, e) in events.enumerated() {
                 guard let (event, expected) = e else { continue }
                 group.addTask {
                     do {
-                        try await self.append(event, expectedVersion: expected)
-                        return (i, true)
+                        return (i, .success(try await self.append(event, expectedVersion: expected).lastPosition))
                     } catch {
-                        return (i, false)
+                        return (i, .failure(error))
                     }
                 }
             }
-            var failed: [Int] = []
-            for await (i, ok) in group where !ok { failed.append(i) }
-            return failed
+            var all: [(Int, Result<UInt64, Error>)] = []
+            for await r in group { all.append(r) }
+            return all
         }
-        for i in failed {
+        func unassign(_ i: Int, _ reason: String) {
             result[i].agentID = nil
             result[i].probability = nil
-            result[i].reason = ColonyStore.concurrentChangeReason
+            result[i].reason = reason
         }
+        var committed: [(index: Int, position: UInt64)] = []
+        for (i, r) in appended {
+            switch r {
+            case .success(let position): committed.append((i, position))
+            case .failure(StoreError.wrongExpectedVersion): unassign(i, ColonyStore.concurrentChangeReason)
+            case .failure(let error): unassign(i, "the append failed: \(error)")
+            }
+        }
+        // The projection refuses an assignment that would put its agent over capacity (another
+        // writer took the last slot first); such an event is in the log but changed nothing.
+        let refused = try swarmView { v in
+            try committed.filter { c in try v.task(taskIDs[c.index])?.assignedPosition != c.position }
+        }
+        for c in refused { unassign(c.index, ColonyStore.capacityRaceReason) }
         return result
     }
+
+    static let capacityRaceReason = "a concurrent assignment took the agent's last slot first; retry"
 
     /// Assigns up to `limit` queued tasks, highest priority first, then oldest. See `assign(_:seed:at:)`.
     public func assignQueued(limit: Int = 100, seed: UInt64? = nil, at time: Int64? = nil) async throws -> [AssignmentOutcome] {

@@ -135,8 +135,12 @@ public struct SwarmProjection: Projection {
             let t = event.timeMicroseconds
             switch event.kind {
             case SwarmEvents.taskAssigned:
+                // Capacity is enforced here, in log order, too: two writers that both saw room for the
+                // agent's last slot cannot both take it; the later event changes nothing, and its writer
+                // reads that back (see `ColonyStore.assign`).
                 guard before == .queued, let agentID = p.string("agent"),
-                      var agent = try load(AgentRecord.self, SwarmKeys.id(agentID), table: SwarmKeys.agents), !agent.retired else { break }
+                      var agent = try load(AgentRecord.self, SwarmKeys.id(agentID), table: SwarmKeys.agents), !agent.retired,
+                      agent.load < agent.capacity else { break }
                 agent.load += 1
                 try store(agent, SwarmKeys.id(agentID), table: SwarmKeys.agents)
                 task.state = .assigned
