@@ -43,9 +43,7 @@ struct RebuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CLIError.report {
-            var options = StoreOptions()
-            options.writer.rebuildChunkEvents = chunkEvents
-            let store = try location.openExistingForWriting(options: options)
+            let store = try location.openExistingForWriting()
             defer { store.close() }
             let known = try store.statistics().views.map(\.name)
             if let view, !known.contains(view) {
@@ -57,7 +55,7 @@ struct RebuildCommand: AsyncParsableCommand {
             for (name, position) in unfinished.sorted(by: { $0.key < $1.key }) where position > 0 {
                 display.note("resuming the rebuild of \(name) from position \(position)")
             }
-            let report = try store.rebuild(view: view) { p in
+            let report = try store.rebuild(view: view, chunkEvents: chunkEvents) { p in
                 switch p.phase {
                 case .applying:
                     display.update("rebuilding \(p.view)", done: p.eventsApplied, total: p.eventsTotal, unit: "events")

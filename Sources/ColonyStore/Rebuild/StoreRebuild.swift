@@ -11,6 +11,10 @@ extension ColonyStore {
     /// copies it over the live tables. A rebuild that was stopped part-way resumes from its
     /// last chunk when this is called again (`RebuildReport.resumedFrom`). See `ViewRebuild`.
     ///
+    /// `chunkEvents` (default `StoreOptions.Writer.rebuildChunkEvents`) bounds how long each
+    /// chunk holds the write lock, and so how long appends wait behind it; larger chunks
+    /// rebuild faster.
+    ///
     /// ```swift
     /// let report = try store.rebuild(view: "context") { p in
     ///     print("\(p.view): \(p.eventsApplied) of \(p.eventsTotal)")
@@ -18,7 +22,8 @@ extension ColonyStore {
     /// print("swapped in at position \(report.position)")
     /// ```
     @discardableResult
-    public func rebuild(view name: String? = nil, progress: ((RebuildProgress) -> Void)? = nil) throws -> RebuildReport {
+    public func rebuild(view name: String? = nil, chunkEvents: Int? = nil,
+                        progress: ((RebuildProgress) -> Void)? = nil) throws -> RebuildReport {
         guard !options.readOnly else { throw StoreError.invalidArgument("the store was opened read-only") }
         if isClosed { throw StoreError.closed }  // env.write on a closed environment would use a freed handle
         let live = try name.map { n in
@@ -41,7 +46,7 @@ extension ColonyStore {
                                       eventsApplied: applied, eventsTotal: max(total, applied)))
         }
         _ = try ColonyStore.catchUp(
-            shadows, env: env, log: log, chunk: options.writer.rebuildChunkEvents,
+            shadows, env: env, log: log, chunk: chunkEvents ?? options.writer.rebuildChunkEvents,
             onRun: { entry, at, head in
                 reached[entry.name] = at
                 report(.applying, entry.name, head: head)
