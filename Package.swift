@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "ColonyTestSupport", dependencies: ["ColonyStore"], path: "Tests/Support/ColonyTestSupport"),
         .executableTarget(
             name: "colony-crash-writer",
-            dependencies: ["ColonyStore", "ColonyTestSupport"],
+            dependencies: ["ColonyStore", "ColonyTestSupport", "LMDB"],
             path: "Tests/Support/CrashWriter"
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),

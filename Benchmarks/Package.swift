@@ -62,6 +62,16 @@ let package = Package(
             ],
             path: "SwarmBench"
         ),
+        // Fixed workloads for the instruction-count regression gate (scripts/regression-gate.sh):
+        //   swift build -c release --product colony-gate --scratch-path .build-gate
+        .executableTarget(
+            name: "colony-gate",
+            dependencies: [
+                .product(name: "ColonyStore", package: "Colony"),
+                .product(name: "ColonyContext", package: "Colony"),
+            ],
+            path: "RegressionGate"
+        ),
         // The baseline of the HTTP benchmarks (Benchmarks/mcp/run-http.sh): the smallest
         // Hummingbird server, measured in the same run as colony serve --http.
         .executableTarget(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Colony needs on Debian/Ubuntu beyond Swift itself: LMDB's
 # headers and library (liblmdb-dev) and pkg-config, which SwiftPM uses to find them;
+# valgrind, for the regression gate CI runs (scripts/regression-gate.sh);
 # and, for the end-to-end tests (Tests/e2e), the official MCP Python SDK.
 # Idempotent: does nothing when they are already installed.
 set -euo pipefail
@@ -8,6 +9,8 @@ set -euo pipefail
 needed=()
 dpkg -s liblmdb-dev >/dev/null 2>&1 || needed+=(liblmdb-dev)
 command -v pkg-config >/dev/null 2>&1 || needed+=(pkg-config)
+# valgrind: the instruction-count regression gate (scripts/regression-gate.sh) that CI runs.
+command -v valgrind >/dev/null 2>&1 || needed+=(valgrind)
 
 if [ ${#needed[@]} -gt 0 ]; then
     sudo=""

@@ -16,7 +16,7 @@ struct ColonyCommand: AsyncParsableCommand {
         version: ColonyVersion.string,
         subcommands: [ServeCommand.self, StatsCommand.self, LogCommand.self, InsightCommand.self, ContextCommand.self,
                       ExportCommand.self, ImportCommand.self, VerifyCommand.self, BackupCommand.self,
-                      ReplayCommand.self, TuneCommand.self]
+                      ReplayCommand.self, RebuildCommand.self, TuneCommand.self]
     )
 }
 

@@ -16,8 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
             Several `colony serve` processes may share one store: a write in one is in the \
             next get_context of the others.
 
-            Tools: get_context, log_event, log_insight, get_stats; start_export, start_backup and \
-            start_verify answer at once with a ticket that get_ticket follows. Resource template: \
+            Tools: get_context, log_event, log_insight, get_stats; start_export, start_backup, \
+            start_verify and start_rebuild answer at once with a ticket that get_ticket follows. Resource template: \
             colony://context/{scope}, with subscriptions. See docs/clients.md.
 
             \(ExitStatus.table)

@@ -92,6 +92,9 @@ struct StatsCommand: AsyncParsableCommand {
         for v in s.otherViews {
             line("view", "\(v.name) v\(v.version): checkpoint \(v.checkpoint), lag \(v.lagEvents), \(count(v.entries, "key", "keys")) (projection not registered here)")
         }
+        for (name, position) in s.unfinishedRebuilds.sorted(by: { $0.key < $1.key }) {
+            line("rebuild", "\(name): stopped at position \(position), not swapped in (`colony rebuild` resumes it)")
+        }
         for t in s.tables {
             line("table", "\(t.name): \(count(t.entries, "entry", "entries")), \(t.sizeBytes) bytes")
         }

@@ -52,6 +52,20 @@ struct StoreLocation: ParsableArguments {
         return try opening { try Colony.open(at: path, options: options) }
     }
 
+    /// Opens an existing store for writing with the context view; refuses a path that is
+    /// not a store (`ExitStatus.notAStore`) instead of creating one.
+    func openExistingForWriting(options: StoreOptions = StoreOptions()) throws -> ColonyStore {
+        let path = resolvedPath
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CLIError("cannot open the store at \(path): no such directory", exitCode: ExitStatus.notAStore)
+        }
+        guard isDirectory.boolValue, FileManager.default.fileExists(atPath: path + "/data.mdb") else {
+            throw CLIError("cannot open the store at \(path): not a store (no data.mdb)", exitCode: ExitStatus.notAStore)
+        }
+        return try opening { try Colony.open(at: path, options: options) }
+    }
+
     private func opening(_ body: () throws -> ColonyStore) throws -> ColonyStore {
         do {
             return try body()

@@ -38,7 +38,7 @@ final class ContextRebuildTests: XCTestCase {
         try await workload(t.store, batched: true)
         let live = try t.dumpContextView()
         XCTAssertGreaterThan(live.count, 50)
-        let applied = try t.store.rebuild(view: "context")
+        let applied = try t.store.rebuild(view: "context").eventsApplied
         XCTAssertEqual(applied, 600)
         XCTAssertEqual(try t.dumpContextView(), live)
     }

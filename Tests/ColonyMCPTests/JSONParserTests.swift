@@ -39,6 +39,6 @@ final class JSONParserTests: XCTestCase {
 
     func testToolDefinitionsParse() {
         XCTAssertEqual(ToolCatalog.names, ["get_context", "log_event", "log_insight", "get_stats",
-                                           "start_export", "start_backup", "start_verify", "get_ticket"])
+                                           "start_export", "start_backup", "start_verify", "start_rebuild", "get_ticket"])
     }
 }

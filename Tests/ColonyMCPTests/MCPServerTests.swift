@@ -170,6 +170,15 @@ final class MCPServerTests: MCPTestCase {
         let verify = try await finished(try await call("start_verify", "{}"))
         XCTAssertEqual(verify["result"]?["clean"], .bool(true), verify.jsonText)
 
+        let liveContext = try store.context(of: "t").json
+        let rebuild = try await finished(try await call("start_rebuild", #"{"view":"context"}"#))
+        XCTAssertEqual(rebuild["state"], .string("succeeded"), rebuild.jsonText)
+        XCTAssertEqual(rebuild["result"]?["events_applied"], .int(50), rebuild.jsonText)
+        XCTAssertEqual(rebuild["result"]?["position"], .int(50), rebuild.jsonText)
+        XCTAssertEqual(try store.context(of: "t").json, liveContext, "the swapped-in view is the live one, rebuilt")
+        let badView = try await call("start_rebuild", #"{"view":"nope"}"#)
+        XCTAssertEqual(badView["isError"], .bool(true), badView.jsonText)
+
         let unknown = try await call("get_ticket", #"{"ticket":"export-nope"}"#)
         XCTAssertEqual(unknown["isError"], .bool(true))
         let badArgument = try await call("start_verify", #"{"check_views":"yes"}"#)

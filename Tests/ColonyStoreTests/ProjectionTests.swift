@@ -60,7 +60,7 @@ final class ProjectionTests: StoreTestCase {
         let liveKinds = try store.dump(view: "kind-index", table: "last")
         XCTAssertEqual(live.count, 9)
 
-        let applied = try store.rebuild(view: "stream-summary")
+        let applied = try store.rebuild(view: "stream-summary").eventsApplied
 
         XCTAssertEqual(applied, try store.headPosition())
         XCTAssertEqual(try store.dump(view: "stream-summary"), live)
@@ -75,9 +75,12 @@ final class ProjectionTests: StoreTestCase {
         let live = try store.dump(view: "stream-summary")
         var progress: [UInt64] = []
 
-        let applied = try store.rebuild(view: "stream-summary") { done, _ in progress.append(done) }
+        let report = try store.rebuild(view: "stream-summary") { p in
+            if p.phase == .applying { progress.append(p.position) }
+        }
 
-        XCTAssertEqual(applied, 50)
+        XCTAssertEqual(report.eventsApplied, 50)
+        XCTAssertEqual(report.position, 50)
         XCTAssertEqual(progress, [7, 14, 21, 28, 35, 42, 49, 50])
         XCTAssertEqual(try store.dump(view: "stream-summary"), live)
     }

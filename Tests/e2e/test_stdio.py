@@ -30,7 +30,7 @@ from mcp import Client, MCPError, StdioServerParameters  # noqa: E402
 
 LEGACY = "2025-11-25"
 MODERN = "2026-07-28"
-TOOLS = {"get_context", "log_event", "log_insight", "get_stats", "start_export", "start_backup", "start_verify", "get_ticket"}
+TOOLS = {"get_context", "log_event", "log_insight", "get_stats", "start_export", "start_backup", "start_verify", "start_rebuild", "get_ticket"}
 
 
 class Target:
@@ -253,7 +253,7 @@ async def _scenario(target: Target, version: str) -> None:
 
         # --- tickets: long operations answer at once and are followed with get_ticket ---
         head = structured(await c.call_tool("get_stats", {}), "get_stats for tickets")["head_position"]
-        for tool, args in (("start_export", {}), ("start_verify", {})):
+        for tool, args in (("start_export", {}), ("start_verify", {}), ("start_rebuild", {"view": "context"})):
             started = structured(await c.call_tool(tool, args), tool)
             check_eq(started["state"], "running", f"{tool} state at start")
             ticket = started["ticket"]
@@ -269,6 +269,9 @@ async def _scenario(target: Target, version: str) -> None:
                 check(len(lines) >= head, f"export wrote {len(lines)} lines, head was {head}")
             if tool == "start_verify" and state["state"] == "succeeded":
                 check_eq(state["result"]["clean"], True, f"verify findings {state['result'].get('findings')}")
+            if tool == "start_rebuild" and state["state"] == "succeeded":
+                check_eq(state["result"]["views"], ["context"], "rebuilt views")
+                check(state["result"]["position"] >= head, f"rebuild swapped in at {state['result']['position']}, head was {head}")
         missing = await c.call_tool("get_ticket", {"ticket": "nope"})
         check(missing.is_error and "no ticket" in text_of(missing), f"get_ticket of an unknown ticket: {text_of(missing)!r}")
 

@@ -302,6 +302,8 @@ public final class MCPServer: Sendable {
             return finish(ticketTools.startBackup(arguments), id: id, modern: modern, tool: name, start: start)
         case "start_verify":
             return finish(ticketTools.startVerify(arguments), id: id, modern: modern, tool: name, start: start)
+        case "start_rebuild":
+            return finish(ticketTools.startRebuild(arguments), id: id, modern: modern, tool: name, start: start)
         case "get_ticket":
             return finish(ticketTools.getTicket(arguments), id: id, modern: modern, tool: name, start: start)
         case "log_event", "log_insight":

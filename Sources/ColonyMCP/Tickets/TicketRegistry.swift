@@ -2,7 +2,7 @@ import ColonyStore
 import Foundation
 import Synchronization
 
-/// Long operations started over MCP (export, backup, verify): each answers at
+/// Long operations started over MCP (export, backup, verify, rebuild): each answers at
 /// once with a ticket and runs on a thread of its own, so no request waits for
 /// it and no thread of the request path is blocked; `get_ticket` reports its
 /// state, progress and result.
@@ -11,7 +11,7 @@ import Synchronization
 /// files an export or backup wrote stay). Files go under `workDirectory`, never
 /// to a path a client names, so a client cannot write elsewhere on the host.
 final class TicketRegistry: Sendable {
-    enum Kind: String, Sendable { case export, backup, verify }
+    enum Kind: String, Sendable { case export, backup, verify, rebuild }
     enum State: String, Sendable { case running, succeeded, failed }
 
     struct Ticket: Sendable {

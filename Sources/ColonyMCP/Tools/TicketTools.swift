@@ -1,7 +1,7 @@
 import ColonyStore
 import Foundation
 
-/// `start_export`, `start_backup`, `start_verify` and `get_ticket`: the long
+/// `start_export`, `start_backup`, `start_verify`, `start_rebuild` and `get_ticket`: the long
 /// operations of the offline CLI, started over MCP without blocking a request.
 struct TicketTools {
     let store: ColonyStore
@@ -75,6 +75,37 @@ struct TicketTools {
                     ("findings", .array(report.findings.prefix(100).map { .string($0.description) })),
                     ("findings_omitted", .int(Int64(report.findingsOmitted + max(0, report.findings.count - 100)))),
                     ("views", .array(report.views.map { .object([("name", .string($0.name)), ("outcome", .string("\($0.outcome)"))]) })),
+                ])
+            }
+            return .structured(json: ticket.json.jsonBytes, text: nil)
+        } catch {
+            return ContextTools.toolError(error)
+        }
+    }
+
+    /// Events per rebuild transaction over MCP: small enough that this server's own appends
+    /// wait at most a fraction of a second behind a chunk.
+    static let rebuildChunkEvents = 65_536
+
+    func startRebuild(_ raw: JSONValue?) -> ToolOutcome {
+        do {
+            let args = try ToolArguments(tool: "start_rebuild", raw, allowed: ["view"])
+            let view = try args.string("view")
+            let known = try store.statistics().views.map(\.name)
+            if let view, !known.contains(view) {
+                throw ToolArguments.Invalid("view must be one of \(known.joined(separator: ", ")), not \"\(view.prefix(64))\"")
+            }
+            let store = self.store
+            let ticket = try tickets.start(.rebuild) { _, progress in
+                let report = try store.rebuild(view: view, chunkEvents: Self.rebuildChunkEvents) { p in
+                    progress(p.phase == .swapping ? "swapping" : "applying \(p.view)", p.eventsApplied, p.eventsTotal)
+                }
+                return .object([
+                    ("views", .array(report.views.map { .string($0) })),
+                    ("resumed_from", .object(report.resumedFrom.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+                    ("events_applied", .int(Int64(report.eventsApplied))),
+                    ("position", .int(Int64(report.position))),
+                    ("entries_swapped", .int(Int64(report.entriesSwapped))),
                 ])
             }
             return .structured(json: ticket.json.jsonBytes, text: nil)

@@ -83,7 +83,7 @@ enum ToolCatalog {
     static let ticketOutput = """
     {"type":"object","properties":{
        "ticket":{"type":"string","description":"Pass it to get_ticket."},
-       "kind":{"type":"string","enum":["export","backup","verify"]},
+       "kind":{"type":"string","enum":["export","backup","verify","rebuild"]},
        "state":{"type":"string","enum":["running","succeeded","failed"]},
        "phase":{"type":"string"},
        "progress":{"type":"object","properties":{"done":{"type":"integer"},"total":{"type":"integer"},"fraction":{"type":"number"}}},
@@ -122,9 +122,19 @@ enum ToolCatalog {
      "annotations":{"title":"Start verifying the store","readOnlyHint":true,"destructiveHint":false,"idempotentHint":true,"openWorldHint":false}}
     """
 
+    static let startRebuild = """
+    {"name":"start_rebuild","title":"Start rebuilding views from the log",
+     "description":"Starts rebuilding one view (or every view) from the event log beside the live one, then swaps it in at once: get_context keeps answering from the live view meanwhile, and writes go on. Needed only when start_verify found a view that differs from the log. Answers at once with a ticket; get_ticket reports progress. A rebuild that was stopped resumes where it stopped.",
+     "inputSchema":{"type":"object","properties":{
+       "view":{"type":"string","description":"Only this view (e.g. context); default every view."}},
+      "additionalProperties":false},
+     "outputSchema":\(ticketOutput),
+     "annotations":{"title":"Start rebuilding views from the log","readOnlyHint":false,"destructiveHint":false,"idempotentHint":true,"openWorldHint":false}}
+    """
+
     static let getTicket = """
     {"name":"get_ticket","title":"Get a ticket's state",
-     "description":"Reports the state (running, succeeded, failed), progress and result of an operation started with start_export, start_backup or start_verify.",
+     "description":"Reports the state (running, succeeded, failed), progress and result of an operation started with start_export, start_backup, start_verify or start_rebuild.",
      "inputSchema":{"type":"object","properties":{
        "ticket":{"type":"string","description":"The ticket a start_* tool answered with."}},
       "required":["ticket"],"additionalProperties":false},
@@ -133,7 +143,7 @@ enum ToolCatalog {
     """
 
     /// Every tool definition, parsed. A definition that does not parse is a programming error caught by the tests.
-    static let all: [JSONValue] = [getContext, logEvent, logInsight, getStats, startExport, startBackup, startVerify, getTicket]
+    static let all: [JSONValue] = [getContext, logEvent, logInsight, getStats, startExport, startBackup, startVerify, startRebuild, getTicket]
         .map { try! JSONParser.parse($0) }
 
     static let names: [String] = all.map { $0["name"]!.stringValue! }

@@ -13,7 +13,22 @@ final class ProjectionSet: Sendable {
         let projection: any Projection
         let main: Database
         let extra: [String: Database]
+        /// The key of the entry's checkpoint: the projection's name, or for a rebuild's
+        /// shadow tables `ViewRebuild.checkpointKey(of:)`.
+        let checkpointKey: [UInt8]
         var name: String { projection.name }
+
+        init(projection: any Projection, main: Database, extra: [String: Database], checkpointKey: [UInt8]? = nil) {
+            self.projection = projection
+            self.main = main
+            self.extra = extra
+            self.checkpointKey = checkpointKey ?? Array(projection.name.utf8)
+        }
+
+        /// Every table of the entry: the main one and the extra ones in name order.
+        var allTables: [(table: String?, database: Database)] {
+            [(nil, main)] + extra.keys.sorted().map { ($0, extra[$0]!) }
+        }
     }
 
     struct Checkpoint: Equatable, Sendable {
@@ -62,15 +77,15 @@ final class ProjectionSet: Sendable {
     func entry(named name: String) -> Entry? { entries.first { $0.name == name } }
 
     func checkpoint(_ entry: Entry, _ txn: some TransactionReading) throws -> Checkpoint? {
-        guard let raw = try txn.get(log.layout.checkpoints, key: Array(entry.name.utf8)) else { return nil }
+        guard let raw = try txn.get(log.layout.checkpoints, key: entry.checkpointKey) else { return nil }
         guard raw.count == 12 else {
             throw StoreError.corruptView(view: "checkpoints", key: entry.name, reason: "value of \(raw.count) bytes")
         }
         return Checkpoint(position: Bytes.readUInt64LE(raw, at: 0), version: Bytes.readUInt32LE(raw, at: 8))
     }
 
-    private func setCheckpoint(_ entry: Entry, _ cp: Checkpoint, _ txn: WriteTransaction) throws {
-        try txn.put(log.layout.checkpoints, key: Array(entry.name.utf8),
+    func setCheckpoint(_ entry: Entry, _ cp: Checkpoint, _ txn: WriteTransaction) throws {
+        try txn.put(log.layout.checkpoints, key: entry.checkpointKey,
                     value: Bytes.uint64LE(cp.position) + Bytes.uint32LE(cp.version))
     }
 
@@ -87,9 +102,11 @@ final class ProjectionSet: Sendable {
     /// projection at `headBefore` applies `newEvents`; one further behind first
     /// catches up by at most `catchUpBudget` events and applies the new events
     /// only if that brought it level (otherwise a later transaction does).
-    /// Returns whether every projection is now at the head.
+    /// Returns whether every projection is now at the head. `onRun` hears each
+    /// projection's position after each run of catch-up events it applied.
     @discardableResult
-    func advance(_ txn: WriteTransaction, headBefore: UInt64, newEvents: [RecordedEvent], catchUpBudget: Int) throws -> Bool {
+    func advance(_ txn: WriteTransaction, headBefore: UInt64, newEvents: [RecordedEvent], catchUpBudget: Int,
+                 onRun: ((Entry, UInt64) -> Void)? = nil) throws -> Bool {
         var allCurrent = true
         for entry in entries {
             var cp = try checkpoint(entry, txn) ?? Checkpoint(position: 0, version: entry.projection.version)
@@ -112,10 +129,14 @@ final class ProjectionSet: Sendable {
                     if run.count == ProjectionSet.runLength {
                         try applyOrFail(entry, run, &session)
                         run.removeAll(keepingCapacity: true)
+                        onRun?(entry, last)
                     }
                     return true
                 }
-                if !run.isEmpty { try applyOrFail(entry, run, &session) }
+                if !run.isEmpty {
+                    try applyOrFail(entry, run, &session)
+                    onRun?(entry, last)
+                }
                 guard last == target else {
                     throw StoreError.corruptRecord(position: last + 1, reason: "missing from the log during catch-up")
                 }

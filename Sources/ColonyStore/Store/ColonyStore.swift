@@ -44,7 +44,7 @@ public final class ColonyStore: Sendable {
         var envOptions = Environment.Options()
         envOptions.mapSizeBytes = options.mapSizeBytes
         envOptions.maxMapSizeBytes = max(options.maxMapSizeBytes, options.mapSizeBytes)
-        envOptions.maxDatabases = 16 + UInt32(projections.reduce(0) { $0 + 1 + $1.tables.count })
+        envOptions.maxDatabases = 16 + UInt32(ViewRebuild.databaseCount(projections))
         envOptions.readOnly = options.readOnly
         envOptions.durability = options.durability == .durable ? .durable : .noSync
         if options.readOnly { try ColonyStore.checkIsStore(path) }
@@ -219,30 +219,17 @@ public final class ColonyStore: Sendable {
         return try read { txn in try body(ViewReader(txn: txn, main: entry.main, extra: entry.extra)) }
     }
 
-    /// Rebuilds one view (or all, for `nil`) from the log, in chunks, each committed
-    /// with its checkpoint, so an interrupted rebuild resumes where it stopped.
-    /// Returns the number of events applied.
-    @discardableResult
-    public func rebuild(view name: String? = nil, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> UInt64 {
-        guard !options.readOnly else { throw StoreError.invalidArgument("the store was opened read-only") }
-        if isClosed { throw StoreError.closed }  // env.write on a closed environment would use a freed handle
-        let targets = try name.map { n in
-            guard let e = projections.entry(named: n) else { throw StoreError.unknownView(n) }
-            return [e]
-        } ?? projections.entries
-        let subset = ProjectionSet(entries: targets, log: log)
-        try StoreError.wrap { try env.write { txn in for e in targets { try subset.reset(e, txn) } } }
-        let applied = try ColonyStore.catchUp(subset, env: env, log: log, chunk: options.writer.rebuildChunkEvents, progress: progress)
-        return applied
-    }
-
     // MARK: Internals
 
     /// Brings `set` level with the log in chunks of at most `chunk` events, each one
-    /// transaction with its checkpoint; halves the chunk when LMDB finds a transaction
-    /// too large. Returns the events applied (to the first projection of the set).
+    /// transaction with its checkpoints; halves the chunk when LMDB finds a transaction
+    /// too large. `onRun` hears each projection's position after each run it applied
+    /// (with the head); `whenCurrent` runs inside the transaction that brings the set
+    /// level with the head, before it commits. Returns the events applied to the first
+    /// projection of the set.
     static func catchUp(_ set: ProjectionSet, env: Environment, log: EventLog, chunk: Int,
-                        progress: ((UInt64, UInt64) -> Void)? = nil) throws -> UInt64 {
+                        onRun: ((ProjectionSet.Entry, UInt64, UInt64) -> Void)? = nil,
+                        whenCurrent: ((WriteTransaction) throws -> Void)? = nil) throws -> UInt64 {
         guard let first = set.entries.first else { return 0 }
         var budget = max(chunk, 1)
         var applied: UInt64 = 0
@@ -253,10 +240,11 @@ public final class ColonyStore: Sendable {
                     try env.write { txn in
                         let head = try log.head(txn)
                         let before = try set.checkpoint(first, txn)?.position ?? 0
-                        let done = try set.advance(txn, headBefore: head, newEvents: [], catchUpBudget: budget)
-                        let after = try set.checkpoint(first, txn)?.position ?? 0
+                        let done = try set.advance(txn, headBefore: head, newEvents: [], catchUpBudget: budget,
+                                                   onRun: onRun.map { f in { f($0, $1, head) } })
+                        if done { try whenCurrent?(txn) }
+                        let after = try set.checkpoint(first, txn)?.position ?? head
                         applied += after >= before ? after - before : after
-                        progress?(after, head)
                         return done
                     }
                 }

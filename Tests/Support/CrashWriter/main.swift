@@ -12,10 +12,18 @@
 // the store acknowledged, even if the process is killed right after. Errors go
 // to standard error; the exit status is 0 when every append was acknowledged,
 // 1 when any failed, 2 on bad arguments.
+//
+//     colony-crash-writer STORE_PATH --hold-locks
+//
+// Opens the store's LMDB environment, begins a read transaction and a write
+// transaction, prints "holding" and sleeps until killed: a process that dies
+// holding the write lock and a reader slot, for the tests of what the next
+// process does with such a store.
 
 import ColonyStore
 import ColonyTestSupport
 import Foundation
+import LMDB
 
 let usage = "usage: colony-crash-writer STORE_PATH WRITER_ID COUNT [--durable|--buffered]\n"
 
@@ -24,7 +32,23 @@ func fail(_ message: String, status: Int32) -> Never {
     exit(status)
 }
 
+func holdLocks(path: String) -> Never {
+    do {
+        let env = try Environment(path: path)
+        try env.read { _ in
+            try env.write { _ in
+                FileHandle.standardOutput.write(Data("holding\n".utf8))
+                while true { sleep(60) }
+            }
+        }
+    } catch {
+        fail("hold locks on \(path): \(error)\n", status: 1)
+    }
+    fail("hold locks on \(path): the transaction ended\n", status: 1)
+}
+
 func run(arguments: [String]) async -> Int32 {
+    if arguments.count == 3 && arguments[2] == "--hold-locks" { holdLocks(path: arguments[1]) }
     guard arguments.count >= 4, arguments.count <= 5, let count = Int(arguments[3]), count >= 0 else { fail(usage, status: 2) }
     let mode = arguments.count == 5 ? arguments[4] : "--durable"
     var options = StoreOptions()

@@ -1,0 +1,22 @@
+/// Where a rebuild is, reported as it goes (`ColonyStore.rebuild(view:progress:)`).
+public struct RebuildProgress: Sendable {
+    /// What the rebuild is doing.
+    public enum Phase: Sendable, Equatable {
+        /// Applying the log to the shadow tables of `view`.
+        case applying
+        /// Copying the rebuilt tables over the live ones (the last transaction).
+        case swapping
+    }
+
+    public var phase: Phase
+    /// The view being worked on.
+    public var view: String
+    /// That view's position in the log: the last event applied to its shadow tables.
+    public var position: UInt64
+    /// The head of the log as this chunk saw it (it moves while others append).
+    public var head: UInt64
+    /// Events applied by this call, summed over the views rebuilt.
+    public var eventsApplied: UInt64
+    /// Events this call has to apply to reach `head`, summed over the views (`eventsApplied` included).
+    public var eventsTotal: UInt64
+}

@@ -1,0 +1,14 @@
+/// What `ColonyStore.rebuild(view:progress:)` did.
+public struct RebuildReport: Sendable, Codable, Equatable {
+    /// The views rebuilt and swapped in.
+    public var views: [String]
+    /// For each view, the position its rebuild started from: 0 for a fresh rebuild, more
+    /// when it resumed the shadow tables of an interrupted one.
+    public var resumedFrom: [String: UInt64]
+    /// Events applied by this call, summed over the views.
+    public var eventsApplied: UInt64
+    /// The head of the log when the rebuilt views were swapped in: their checkpoint.
+    public var position: UInt64
+    /// Keys copied into the live tables by the swap.
+    public var entriesSwapped: Int
+}

@@ -1,0 +1,158 @@
+import ColonyStore
+import ColonyTestSupport
+import Foundation
+import XCTest
+
+/// `ColonyStore.rebuild`: beside the live view, resumable, swapped in atomically.
+final class RebuildTests: StoreTestCase {
+    func test_readersSeeTheWholeOldViewUntilTheSwap() async throws {
+        let store = try openStore(projections: [StreamSummaryProjection()]) { $0.writer.rebuildChunkEvents = 10 }
+        for i in 0..<12 { try await store.append(events("s\(i % 5)", count: 5, from: i * 5)) }
+        let live = try store.dump(view: "stream-summary")
+        var seenDuringRebuild: [[ViewEntry]] = []
+
+        try store.rebuild(view: "stream-summary") { p in
+            guard p.phase == .applying else { return }
+            // Another thread's read transaction, taken while the rebuild's chunk is open.
+            let seen = DispatchQueue.global().sync { try? store.dump(view: "stream-summary") }
+            seenDuringRebuild.append(seen ?? [])
+        }
+
+        XCTAssertEqual(seenDuringRebuild.count, 6, "one progress report per chunk of 10 events")
+        for seen in seenDuringRebuild { XCTAssertEqual(seen, live, "a reader during the rebuild sees the old view, whole") }
+        XCTAssertEqual(try store.dump(view: "stream-summary"), live)
+        XCTAssertEqual(try store.unfinishedRebuilds(), [:])
+    }
+
+    func test_interruptedRebuildResumesFromItsLastChunk() async throws {
+        let failing = FailingProjection()
+        let store = try openStore(projections: [failing]) { $0.writer.rebuildChunkEvents = 10 }
+        try await store.append(events("a", count: 45))
+        let live = try store.dump(view: "failing")
+
+        failing.failAtPosition.set(27)
+        XCTAssertNotNil(thrownError { try store.rebuild() }, "the rebuild stops at position 27")
+
+        XCTAssertEqual(try store.unfinishedRebuilds(), ["failing": 20], "the chunks up to 20 were committed")
+        XCTAssertEqual(try store.statistics().unfinishedRebuilds, ["failing": 20])
+        XCTAssertEqual(try store.dump(view: "failing"), live, "the live view is untouched")
+        XCTAssertEqual(try store.statistics().views.first?.checkpoint, 45)
+
+        failing.failAtPosition.set(nil)
+        let report = try store.rebuild()
+
+        XCTAssertEqual(report.resumedFrom, ["failing": 20])
+        XCTAssertEqual(report.eventsApplied, 25)
+        XCTAssertEqual(report.position, 45)
+        XCTAssertEqual(try store.dump(view: "failing"), live)
+        XCTAssertEqual(try store.unfinishedRebuilds(), [:])
+    }
+
+    func test_rebuildLeftByAnOlderProjectionVersionStartsOver() async throws {
+        let v1 = FailingProjection(version: 1)
+        let first = try openStore(projections: [v1]) { $0.writer.rebuildChunkEvents = 10 }
+        try await first.append(events("a", count: 30))
+        v1.failAtPosition.set(25)
+        XCTAssertNotNil(thrownError { try first.rebuild() })
+        XCTAssertEqual(try first.unfinishedRebuilds(), ["failing": 20])
+        first.close()
+
+        let second = try openStore(projections: [FailingProjection(version: 2)]) { $0.writer.rebuildChunkEvents = 10 }
+        let report = try second.rebuild()
+
+        XCTAssertEqual(report.resumedFrom, ["failing": 0], "shadow tables of another version are not resumed")
+        XCTAssertEqual(report.eventsApplied, 30)
+        XCTAssertEqual(try second.dump(view: "failing").map(\.description), ["v2:a = [30]"])
+    }
+
+    func test_appendsDuringARebuildAreInTheSwappedView() async throws {
+        let store = try openStore(projections: [StreamSummaryProjection()]) { $0.writer.rebuildChunkEvents = 50 }
+        for i in 0..<40 { try await store.append(events("s\(i % 7)", count: 25, from: i * 25)) }
+        let appending = Task {
+            var n = 0
+            while !Task.isCancelled && n < 2_000 {
+                try await store.append(event("w\(n % 3)", #"{"n":\#(n)}"#))
+                n += 1
+            }
+            return n
+        }
+        var rebuilds = 0
+        while rebuilds < 3 {
+            try store.rebuild()
+            rebuilds += 1
+        }
+        appending.cancel()
+        let appended = try await appending.value
+        XCTAssertGreaterThan(appended, 0)
+
+        let head = try store.headPosition()
+        XCTAssertEqual(head, 1_000 + UInt64(appended))
+        let counts = try store.dump(view: "stream-summary").map { StreamSummary(bytes: $0.value).count }
+        XCTAssertEqual(counts.reduce(0, +), head, "every event is in the view once")
+        let swapped = try store.dump(view: "stream-summary")
+        try store.rebuild()
+        XCTAssertEqual(try store.dump(view: "stream-summary"), swapped)
+    }
+
+    func test_rebuildOfEveryViewSwapsThemTogether() async throws {
+        let store = try openStore(projections: [StreamSummaryProjection(), KindIndexProjection()]) {
+            $0.writer.rebuildChunkEvents = 16
+        }
+        for i in 0..<10 { try await store.append(events("s\(i % 4)", count: 10, from: i * 10)) }
+        let summary = try store.dump(view: "stream-summary")
+        let kinds = try store.dump(view: "kind-index", table: "last")
+        var phases: [RebuildProgress.Phase] = []
+
+        let report = try store.rebuild { phases.append($0.phase) }
+
+        XCTAssertEqual(report.views, ["stream-summary", "kind-index"])
+        XCTAssertEqual(report.eventsApplied, 200, "100 events for each of the two views")
+        XCTAssertEqual(phases.last, .swapping)
+        XCTAssertEqual(phases.filter { $0 == .swapping }.count, 1)
+        XCTAssertEqual(try store.dump(view: "stream-summary"), summary)
+        XCTAssertEqual(try store.dump(view: "kind-index", table: "last"), kinds)
+    }
+
+    func test_verifyNamesAnUnfinishedRebuildAndStillPasses() async throws {
+        let failing = FailingProjection()
+        let store = try openStore(projections: [failing]) { $0.writer.rebuildChunkEvents = 5 }
+        try await store.append(events("a", count: 12))
+        failing.failAtPosition.set(8)
+        XCTAssertNotNil(thrownError { try store.rebuild() })
+        failing.failAtPosition.set(nil)
+
+        let report = try store.verify()
+
+        XCTAssertTrue(report.findings.isEmpty, "\(report.findings)")
+        XCTAssertTrue(report.notes.contains { $0.contains("failing") && $0.contains("position 5") }, "\(report.notes)")
+    }
+}
+
+/// Counts events per stream (`v<version>:<stream>`), and throws when it reaches a set position,
+/// to stop a rebuild part-way the way a crash would.
+final class FailingProjection: Projection, @unchecked Sendable {
+    let name = "failing"
+    let version: UInt32
+    let failAtPosition = Locked<UInt64?>(nil)
+    init(version: UInt32 = 1) { self.version = version }
+
+    struct Stop: Error {}
+
+    func apply(_ events: [RecordedEvent], to view: ViewWriter) throws {
+        for e in events {
+            if let stop = failAtPosition.get(), e.position >= stop { throw Stop() }
+            let key = Array("v\(version):".utf8) + Array(e.streamBytes)
+            let n = try view.get(key)?.first ?? 0
+            try view.put(key, [n + 1])
+        }
+    }
+}
+
+/// A value shared between threads.
+final class Locked<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: T
+    init(_ value: T) { self.value = value }
+    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
+    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
+}
