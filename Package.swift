@@ -34,6 +34,7 @@ let package = Package(
             dependencies: [
                 "ColonyStore",
                 "ColonyContext",
+                "ColonySwarm",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -61,7 +62,7 @@ let package = Package(
         .testTarget(name: "ColonyStoreTests", dependencies: ["ColonyStore", "ColonyTestSupport"]),
         .testTarget(name: "ColonyContextTests", dependencies: ["ColonyContext"]),
         .testTarget(name: "ColonySwarmTests", dependencies: ["ColonySwarm"]),
-        .testTarget(name: "ColonyMCPTests", dependencies: ["ColonyMCP", "ColonyContext"]),
+        .testTarget(name: "ColonyMCPTests", dependencies: ["ColonyMCP", "ColonyContext", "ColonySwarm"]),
         .testTarget(name: "ColonyCLITests", dependencies: ["ColonyStore", "ColonyContext", "ColonySwarm", "ColonyTestSupport", "LMDB"]),
     ]
 )

@@ -45,7 +45,7 @@ enum StoreBenchmarks {
         let seconds = Double(nowNanos() - start) / 1e9
         precondition(assigned == tasks, "every task assigned (\(assigned) of \(tasks))")
         let rebuildStart = nowNanos()
-        let events = try store.rebuild(view: "swarm")
+        let events = try store.rebuild(view: "swarm").eventsApplied
         let rebuildSeconds = Double(nowNanos() - rebuildStart) / 1e9
         return (Double(assigned) / seconds, Latency(samples), (events, Double(events) / rebuildSeconds))
     }

@@ -18,7 +18,8 @@ struct RebuildCommand: AsyncParsableCommand {
             it committed: run `colony rebuild` again and it resumes from the last one. `colony \
             stats` lists unfinished rebuilds; `colony verify` names them and checks the live views.
 
-            Views rebuilt: context (the context of every scope). A rebuild is needed only after a \
+            Views rebuilt: context (the context of every scope) and swarm (agents, tasks, trails, \
+            proposals). A rebuild is needed only after a \
             bug in a projection or when `colony verify` finds a view that differs from the log; a \
             projection whose version changed is rebuilt when a writer opens the store.
 
@@ -43,13 +44,13 @@ struct RebuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CLIError.report {
-            let store = try location.openExistingForWriting()
-            defer { store.close() }
-            let known = try store.statistics().views.map(\.name)
-            if let view, !known.contains(view) {
-                throw CLIError("no view named \(view); this store's views: \(known.joined(separator: ", "))",
+            // Checked before opening: a writer's open adds views a store lacks, and bad input writes nothing.
+            if let view, !StoreLocation.viewNames.contains(view) {
+                throw CLIError("no view named \(view); this store's views: \(StoreLocation.viewNames.joined(separator: ", "))",
                                exitCode: ExitStatus.invalidInput)
             }
+            let store = try location.openExistingForWriting()
+            defer { store.close() }
             let unfinished = try store.unfinishedRebuilds().filter { view == nil || $0.key == view }
             let display = ProgressDisplay.automatic(quiet: quiet, intervalSeconds: progressInterval)
             for (name, position) in unfinished.sorted(by: { $0.key < $1.key }) where position > 0 {

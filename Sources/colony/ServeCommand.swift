@@ -17,7 +17,9 @@ struct ServeCommand: AsyncParsableCommand {
             next get_context of the others.
 
             Tools: get_context, log_event, log_insight, get_stats; start_export, start_backup, \
-            start_verify and start_rebuild answer at once with a ticket that get_ticket follows. Resource template: \
+            start_verify and start_rebuild answer at once with a ticket that get_ticket follows; \
+            the swarm: register_agent, heartbeat, create_task, assign_task, complete_task, \
+            explain_assignment, open_proposal, cast_vote, get_proposal, get_swarm. Resource template: \
             colony://context/{scope}, with subscriptions. See docs/clients.md.
 
             \(ExitStatus.table)

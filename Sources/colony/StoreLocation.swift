@@ -1,12 +1,16 @@
 import ArgumentParser
 import ColonyContext
 import ColonyStore
+import ColonySwarm
 import Foundation
 
 /// The `--store` option every command shares, and where the default store lives.
 struct StoreLocation: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The store directory.", discussion: "Default: $COLONY_HOME, else $XDG_DATA_HOME/colony, else ~/.local/share/colony.", valueName: "PATH"))
     var store: String?
+
+    /// The views every `colony` command registers, by name.
+    static let viewNames = [ContextProjection().name, SwarmProjection().name]
 
     var resolvedPath: String {
         if let store { return store }
@@ -16,26 +20,26 @@ struct StoreLocation: ParsableArguments {
         return NSHomeDirectory() + "/.local/share/colony"
     }
 
-    /// Opens the store with the context view for writing, creating it if needed.
+    /// Opens the store with the context and swarm views for writing, creating it if needed.
     func open(readOnly: Bool = false) throws -> ColonyStore {
         var options = StoreOptions()
         options.readOnly = readOnly
-        return try opening { try Colony.open(at: resolvedPath, options: options) }
+        return try opening { try Colony.open(at: resolvedPath, options: options, extra: [SwarmProjection()]) }
     }
 
     /// Opens an existing store read-only: never creates anything, and refuses a
     /// path that is not a store (`ExitStatus.notAStore`). With `context`, the
-    /// context view is registered (when the store has one).
+    /// context and swarm views are registered (when the store has them).
     func openExisting(context: Bool) throws -> ColonyStore {
         var options = StoreOptions()
         options.readOnly = true
         return try opening {
-            context ? try Colony.open(at: resolvedPath, options: options)
+            context ? try Colony.open(at: resolvedPath, options: options, extra: [SwarmProjection()])
                     : try ColonyStore.open(at: resolvedPath, options: options)
         }
     }
 
-    /// Opens the store for writing with the context view, creating it in a missing or
+    /// Opens the store for writing with the context and swarm views, creating it in a missing or
     /// empty directory, but refusing a directory with other files and no store in it.
     func openForWriting(options: StoreOptions = StoreOptions()) throws -> ColonyStore {
         let path = resolvedPath
@@ -49,10 +53,10 @@ struct StoreLocation: ParsableArguments {
                                exitCode: ExitStatus.notAStore)
             }
         }
-        return try opening { try Colony.open(at: path, options: options) }
+        return try opening { try Colony.open(at: path, options: options, extra: [SwarmProjection()]) }
     }
 
-    /// Opens an existing store for writing with the context view; refuses a path that is
+    /// Opens an existing store for writing with the context and swarm views; refuses a path that is
     /// not a store (`ExitStatus.notAStore`) instead of creating one.
     func openExistingForWriting(options: StoreOptions = StoreOptions()) throws -> ColonyStore {
         let path = resolvedPath
@@ -63,7 +67,7 @@ struct StoreLocation: ParsableArguments {
         guard isDirectory.boolValue, FileManager.default.fileExists(atPath: path + "/data.mdb") else {
             throw CLIError("cannot open the store at \(path): not a store (no data.mdb)", exitCode: ExitStatus.notAStore)
         }
-        return try opening { try Colony.open(at: path, options: options) }
+        return try opening { try Colony.open(at: path, options: options, extra: [SwarmProjection()]) }
     }
 
     private func opening(_ body: () throws -> ColonyStore) throws -> ColonyStore {

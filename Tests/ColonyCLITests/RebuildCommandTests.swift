@@ -40,7 +40,7 @@ final class RebuildCommandTests: CLITestCase {
     func test_rebuildPrintsWhatItDidAndLeavesTheSameView() async throws {
         let live = try await makeContextStore(at: path("s"), events: 2_000)
 
-        let run = try colony(["rebuild", "--store", path("s"), "--chunk-events", "300", "--progress-interval", "0"])
+        let run = try colony(["rebuild", "--store", path("s"), "--view", "context", "--chunk-events", "300", "--progress-interval", "0"])
 
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.output.hasPrefix("rebuilt context: 2,000 events in "), run.output)
@@ -60,7 +60,7 @@ final class RebuildCommandTests: CLITestCase {
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         let process = Process()
         process.executableURL = try Self.colonyExecutable()
-        process.arguments = ["rebuild", "--store", path("s"), "--chunk-events", "1000", "--progress-interval", "0"]
+        process.arguments = ["rebuild", "--store", path("s"), "--view", "context", "--chunk-events", "1000", "--progress-interval", "0"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         try process.run()
@@ -94,7 +94,7 @@ final class RebuildCommandTests: CLITestCase {
         let unfinished = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(stats.stdout)) as? [String: Any])?["unfinishedRebuilds"] as? [String: Int])
         XCTAssertEqual(unfinished, ["context": Int(stopped)])
 
-        let resumed = try colony(["rebuild", "--store", path("s"), "--json", "--progress-interval", "0"])
+        let resumed = try colony(["rebuild", "--store", path("s"), "--view", "context", "--json", "--progress-interval", "0"])
 
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stderr.contains("resuming the rebuild of context from position \(stopped)"), resumed.stderr)
@@ -169,7 +169,7 @@ final class RebuildCommandTests: CLITestCase {
         let badChunk = try colony(["rebuild", "--store", path("s"), "--chunk-events", "0"])
 
         XCTAssertEqual(unknown.status, 2)
-        XCTAssertTrue(unknown.stderr.contains("no view named nope; this store's views: context"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("no view named nope; this store's views: context, swarm"), unknown.stderr)
         XCTAssertEqual(missing.status, 4)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("none")), "nothing is created")
         XCTAssertEqual(badChunk.status, 64)

@@ -39,6 +39,8 @@ final class JSONParserTests: XCTestCase {
 
     func testToolDefinitionsParse() {
         XCTAssertEqual(ToolCatalog.names, ["get_context", "log_event", "log_insight", "get_stats",
-                                           "start_export", "start_backup", "start_verify", "start_rebuild", "get_ticket"])
+                                           "start_export", "start_backup", "start_verify", "start_rebuild", "get_ticket",
+                                           "register_agent", "heartbeat", "create_task", "assign_task", "complete_task",
+                                           "explain_assignment", "open_proposal", "cast_vote", "get_proposal", "get_swarm"])
     }
 }

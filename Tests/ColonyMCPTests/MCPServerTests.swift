@@ -1,5 +1,6 @@
 import ColonyContext
 import ColonyStore
+import ColonySwarm
 import Foundation
 import Synchronization
 import XCTest
@@ -13,7 +14,7 @@ class MCPTestCase: XCTestCase {
 
     override func setUpWithError() throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("colony-mcp-\(UUID().uuidString)").path
-        store = try Colony.open(at: path)
+        store = try Colony.open(at: path, extra: [SwarmProjection()])
         server = MCPServer(store: store)
     }
 

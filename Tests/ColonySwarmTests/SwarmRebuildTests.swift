@@ -52,7 +52,7 @@ final class SwarmRebuildTests: XCTestCase {
         let live = try t.dumpSwarmView()
         XCTAssertGreaterThan(live.count, 500)
         let head = try t.store.headPosition()
-        XCTAssertEqual(try t.store.rebuild(view: "swarm"), head)
+        XCTAssertEqual(try t.store.rebuild(view: "swarm").eventsApplied, head)
         XCTAssertEqual(try t.dumpSwarmView(), live)
         try t.reopen()
         XCTAssertEqual(try t.dumpSwarmView(), live)

@@ -76,7 +76,9 @@ async def client_round(url, mode):
         expected = "2025-11-25" if mode == "legacy" else "2026-07-28"
         check(c.protocol_version == expected, f"{mode}: negotiated {c.protocol_version}, expected {expected}")
         names = sorted(t.name for t in (await c.list_tools()).tools)
-        check(names == ["get_context", "get_stats", "get_ticket", "log_event", "log_insight", "start_backup", "start_export", "start_rebuild", "start_verify"],
+        check(names == sorted(["get_context", "get_stats", "get_ticket", "log_event", "log_insight", "start_backup", "start_export",
+                               "start_rebuild", "start_verify", "register_agent", "heartbeat", "create_task", "assign_task",
+                               "complete_task", "explain_assignment", "open_proposal", "cast_vote", "get_proposal", "get_swarm"]),
               f"{mode}: tools {names}")
         r = await c.call_tool("log_event", {"scope": "h/x", "text": f"hello {mode}"})
         check(not r.is_error and r.structured_content["position"] > 0, f"{mode}: log_event {r}")

@@ -30,7 +30,9 @@ from mcp import Client, MCPError, StdioServerParameters  # noqa: E402
 
 LEGACY = "2025-11-25"
 MODERN = "2026-07-28"
-TOOLS = {"get_context", "log_event", "log_insight", "get_stats", "start_export", "start_backup", "start_verify", "start_rebuild", "get_ticket"}
+TOOLS = {"get_context", "log_event", "log_insight", "get_stats", "start_export", "start_backup", "start_verify", "start_rebuild", "get_ticket",
+         "register_agent", "heartbeat", "create_task", "assign_task", "complete_task", "explain_assignment",
+         "open_proposal", "cast_vote", "get_proposal", "get_swarm"}
 
 
 class Target:
@@ -303,6 +305,31 @@ async def _scenario(target: Target, version: str) -> None:
             check_eq(final["head_position"], written, "head position after the error calls")
         ctx_final = structured(await c.call_tool("get_context", {"scope": scope}), "get_context")
         check_eq(ctx_final["events"], written, "events in the scope after the error calls")
+
+        # --- swarm: agents, a task assigned by ACO and completed, a vote ---
+        v = version.replace("-", "")
+        a1, a2, task, prop = f"a1-{v}", f"a2-{v}", f"t-{v}", f"p-{v}"
+        structured(await c.call_tool("register_agent", {"agent": a1, "capabilities": ["swift"], "capacity": 2}), "register_agent")
+        structured(await c.call_tool("register_agent", {"agent": a2, "capabilities": ["python"]}), "register_agent 2")
+        structured(await c.call_tool("heartbeat", {"agent": a1}), "heartbeat")
+        structured(await c.call_tool("create_task", {"task": task, "type": "review", "requires": ["swift"], "payload": {"pr": 1}}), "create_task")
+        assigned = structured(await c.call_tool("assign_task", {"task": task, "seed": 3}), "assign_task")
+        check_eq(assigned["assignments"][0]["agent_id"], a1, "the only agent with swift takes the task")
+        explained = structured(await c.call_tool("explain_assignment", {"task": task}), "explain_assignment")
+        check_eq(explained["decision"]["agent_id"], a1, "explained decision")
+        done = structured(await c.call_tool("complete_task", {"task": task, "success": True, "duration_ms": 900}), "complete_task")
+        check_eq(done["state"], "succeeded", "completed task")
+        tool_error(await c.call_tool("complete_task", {"task": task, "success": True, "duration_ms": 1}), "already",
+                   what="a task completed twice")
+        structured(await c.call_tool("create_task", {"task": task + "-gpu", "type": "ml", "requires": ["cuda"]}), "create_task gpu")
+        tool_error(await c.call_tool("assign_task", {"task": task + "-gpu"}), "no eligible agent", what="capabilities nobody has")
+        structured(await c.call_tool("open_proposal", {"proposal": prop, "options": ["yes", "no"], "voters": [a1, a2],
+                                                     "quorum": 2, "rule": "unanimous", "deadline_seconds": 600}), "open_proposal")
+        structured(await c.call_tool("cast_vote", {"proposal": prop, "agent": a1, "option": "yes"}), "cast_vote 1")
+        tally = structured(await c.call_tool("cast_vote", {"proposal": prop, "agent": a2, "option": "yes"}), "cast_vote 2")
+        check_eq((tally["status"], tally.get("winner")), ("decided", "yes"), "unanimous vote decided")
+        swarm = structured(await c.call_tool("get_swarm", {"limit": 5}), "get_swarm")
+        check(swarm["agent_count"] >= 2, f"get_swarm agents {swarm['agent_count']}")
 
 
 def raw_exit_after(colony: str, store: str, lines: list[dict], answers: int) -> tuple[float, int]:

@@ -21,6 +21,7 @@ public final class MCPServer: Sendable {
     public let metrics: ServerMetrics
     let tools: ContextTools
     let ticketTools: TicketTools
+    let swarmTools: SwarmTools
     let notifier: ContextChangeNotifier
     /// Largest message accepted, in bytes.
     public let maxMessageBytes: Int
@@ -31,6 +32,7 @@ public final class MCPServer: Sendable {
         self.store = store
         self.metrics = metrics
         self.tools = ContextTools(store: store, metrics: metrics)
+        self.swarmTools = SwarmTools(store: store)
         self.ticketTools = TicketTools(store: store, tickets: TicketRegistry(store: store, workDirectory: workDirectory ?? store.path + "/work"))
         self.notifier = ContextChangeNotifier(store: store, metrics: metrics)
         self.maxMessageBytes = maxMessageBytes
@@ -316,6 +318,15 @@ public final class MCPServer: Sendable {
             let tools = self.tools
             Task {
                 let outcome = await tools.perform(write)
+                if case .now(let bytes) = self.finish(outcome, id: id, modern: modern, tool: name, start: start) { later(bytes) }
+            }
+            return .later
+        case _ where SwarmTools.readOnly.contains(name):
+            return finish(swarmTools.callReading(name, arguments), id: id, modern: modern, tool: name, start: start)
+        case _ where SwarmTools.names.contains(name):
+            let swarm = self.swarmTools
+            Task {
+                let outcome = await swarm.call(name, arguments)
                 if case .now(let bytes) = self.finish(outcome, id: id, modern: modern, tool: name, start: start) { later(bytes) }
             }
             return .later

@@ -1,5 +1,6 @@
 import ColonyContext
 import ColonyStore
+import ColonySwarm
 import Foundation
 
 /// What a tool call produced. The server writes the `CallToolResult` around it
@@ -189,6 +190,8 @@ struct ContextTools {
         switch error {
         case let e as ToolArguments.Invalid: message = "invalid arguments: \(e.description)"
         case let e as ContextError: message = e.description
+        case let e as SwarmError where e.isRetryable: message = "\(e.description) (retryable)"
+        case let e as SwarmError: message = e.description
         case let e as StoreError where e.isRetryable: message = "\(e.description) (retryable: try again shortly)"
         case let e as StoreError: message = e.description
         default: message = "\(error)"

@@ -143,8 +143,8 @@ enum ToolCatalog {
     """
 
     /// Every tool definition, parsed. A definition that does not parse is a programming error caught by the tests.
-    static let all: [JSONValue] = [getContext, logEvent, logInsight, getStats, startExport, startBackup, startVerify, startRebuild, getTicket]
-        .map { try! JSONParser.parse($0) }
+    static let all: [JSONValue] = ([getContext, logEvent, logInsight, getStats, startExport, startBackup, startVerify, startRebuild, getTicket]
+        + SwarmToolCatalog.all).map { try! JSONParser.parse($0) }
 
     static let names: [String] = all.map { $0["name"]!.stringValue! }
 
