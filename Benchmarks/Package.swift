@@ -69,6 +69,7 @@ let package = Package(
             dependencies: [
                 .product(name: "ColonyStore", package: "Colony"),
                 .product(name: "ColonyContext", package: "Colony"),
+                .product(name: "ColonySwarm", package: "Colony"),
             ],
             path: "RegressionGate"
         ),

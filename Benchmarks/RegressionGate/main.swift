@@ -8,11 +8,18 @@
 //     colony-gate apply DIR              rebuilds DIR's context view one event per transaction (live apply)
 //     colony-gate get_context DIR N      N get_context reads of DIR's scopes, in turn
 //
-// Every workload is deterministic: the same events, the same order, one event per commit
+// The store is opened as `colony serve` opens it (context and swarm views), so the swarm view's
+// cost of skipping a context event is in append and apply. Every workload is deterministic: the same events, the same order, one event per commit
 // (appends wait for each other, so the group-commit writer never batches differently).
 import ColonyContext
 import ColonyStore
+import ColonySwarm
 import Foundation
+
+/// The store as `colony serve` opens it: the context view and the swarm view.
+func openStore(_ dir: String) throws -> ColonyStore {
+    try Colony.open(at: dir, extra: [SwarmProjection()])
+}
 
 let usage = "usage: colony-gate prepare DIR EVENTS | append DIR N | apply DIR | get_context DIR N\n"
 
@@ -35,21 +42,21 @@ func run() async throws {
     switch (args[1], args.count) {
     case ("prepare", 4):
         guard let n = Int(args[3]), n >= 0 else { fail(usage) }
-        let store = try Colony.open(at: dir)
+        let store = try openStore(dir)
         defer { store.close() }
         for i in 0..<n { try await logEvent(store, i) }
     case ("append", 4):
         guard let n = Int(args[3]), n >= 0 else { fail(usage) }
-        let store = try Colony.open(at: dir)
+        let store = try openStore(dir)
         defer { store.close() }
         for i in 0..<n { try await logEvent(store, i) }
     case ("apply", 3):
-        let store = try Colony.open(at: dir)
+        let store = try openStore(dir)
         defer { store.close() }
         try store.rebuild(view: "context", chunkEvents: 1)
     case ("get_context", 4):
         guard let n = Int(args[3]), n >= 0 else { fail(usage) }
-        let store = try Colony.open(at: dir)
+        let store = try openStore(dir)
         defer { store.close() }
         var bytes = 0
         for i in 0..<n { bytes &+= try store.context(of: "gate/s\(i % 100)").json.count }
