@@ -282,6 +282,8 @@ def request_limits(colony, store):
         deep = '{"jsonrpc":"2.0","id":1,"method":"ping","params":' + "[" * 100 + "]" * 100 + "}"
         status, _, body = s.request("POST", "/mcp", body=deep, headers={"MCP-Protocol-Version": "2026-07-28"})
         check(status == 400 and b"-32700" in body, f"JSON nested 100 deep: {status} {body[:200]}")
+        status, _, _ = s.request("GET", "/health", headers={"X-Big": "y" * (32 << 10)})
+        check(status == 431, f"32 KB of headers: {status}")
         try:
             status, _, _ = s.request("GET", "/health", headers={"X-Big": "y" * (1 << 20)})
             check(status in (400, 431), f"a 1 MB header: {status}")

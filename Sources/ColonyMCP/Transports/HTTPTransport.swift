@@ -21,6 +21,10 @@ public final class HTTPTransport: Sendable {
         public var maxSessions = 10_000
         /// A session unused this long is forgotten.
         public var sessionIdleSeconds: Double = 3_600
+        /// Largest total of header names and values accepted; more gets 431. (NIO's parser
+        /// already closes a connection whose header block passes 80 KiB; no MCP client needs
+        /// more than a few hundred bytes.)
+        public var maxHeaderBytes = 16 << 10
 
         public init(host: String = "127.0.0.1", port: Int = 3000, token: String? = nil, allowedOrigins: [String] = []) {
             self.host = host
@@ -79,6 +83,12 @@ public final class HTTPTransport: Sendable {
     func respond(_ request: Request) async -> Response {
         let path = request.uri.path
         server.metrics.count("http_requests")
+        var headerBytes = request.uri.description.utf8.count
+        for field in request.headers { headerBytes += field.name.rawName.utf8.count + field.value.utf8.count + 4 }
+        if headerBytes > options.maxHeaderBytes {
+            return Self.text(.init(code: 431, reasonPhrase: "Request Header Fields Too Large"),
+                             "Request Header Fields Too Large: \(headerBytes) bytes of headers, over the limit of \(options.maxHeaderBytes)")
+        }
         let grant: ScopeGrant
         switch options.guardrails.admit(origin: request.headers[.origin], host: request.head.authority,
                                         authorization: request.headers[.authorization], path: path) {
