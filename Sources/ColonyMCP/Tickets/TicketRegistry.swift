@@ -98,9 +98,9 @@ final class TicketRegistry: Sendable {
 
     func ticket(_ id: String) -> Ticket? { tickets.withLock { $0[id] } }
 
-    /// A new path under the work directory for one operation's output. The work
-    /// directory and its `exports`/`backups` are created 0700 and must be real
-    /// directories: a symbolic link there is refused, never followed.
+    /// A new path under the work directory for one operation's output. `exports` and
+    /// `backups` are created 0700 and must be real directories: a symbolic link in
+    /// their place is refused, never followed.
     func outputPath(_ kind: Kind, ticket: String, suffix: String = "") throws -> String {
         let directory = workDirectory + "/" + (kind == .export ? "exports" : "backups")
         try PrivateDirectory.prepare(directory)
