@@ -112,6 +112,47 @@ final class FaultInjectionTests: StoreTestCase {
         XCTAssertTrue(try store.verify().isClean, "the full file system corrupted nothing")
     }
 
+    // MARK: A read-only file system
+
+    /// A store whose file system is read-only: opening it for writing fails with a
+    /// store error naming the cause (no crash, nothing written), a read-only open reads
+    /// it, and Linux will not make the file system read-only while a store on it is open
+    /// for writing (so "read-only under a running store" cannot happen here).
+    func test_aStoreOnAReadOnlyFileSystemOpensReadOnlyAndRefusesWritingClearly() async throws {
+        let mountPoint = directory.appendingPathComponent("tmpfs")
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        guard mount("tmpfs", mountPoint.path, "tmpfs", 0, "size=16m") == 0 else {
+            throw XCTSkip("cannot mount a tmpfs here (\(String(cString: strerror(errno))))")
+        }
+        defer { umount2(mountPoint.path, Int32(MNT_DETACH)) }
+        let storePath = mountPoint.appendingPathComponent("store").path
+        var store = try ColonyStore.open(at: storePath, projections: [StreamSummaryProjection()])
+        _ = try await store.append(events("s", count: 3))
+
+        let remountWhileOpen = mount("tmpfs", mountPoint.path, "tmpfs", UInt(MS_REMOUNT | MS_RDONLY), "size=16m")
+        let remountError = errno
+        store.close()
+        if remountWhileOpen == 0 {
+            XCTFail("the kernel made the file system read-only under an open store")
+        } else {
+            XCTAssertEqual(remountError, EBUSY, "a file system with a file open for writing cannot become read-only")
+        }
+        guard mount("tmpfs", mountPoint.path, "tmpfs", UInt(MS_REMOUNT | MS_RDONLY), "size=16m") == 0 else {
+            return XCTFail("remount read-only after close: \(String(cString: strerror(errno)))")
+        }
+
+        let error = thrownError { try ColonyStore.open(at: storePath, projections: [StreamSummaryProjection()]) }
+        XCTAssertNotNil(error as? StoreError, "a clear store error: \(String(describing: error))")
+        XCTAssertTrue("\(String(describing: error))".lowercased().contains("read-only"), "names the cause: \(String(describing: error))")
+
+        var readOnly = StoreOptions()
+        readOnly.readOnly = true
+        store = try ColonyStore.open(at: storePath, options: readOnly, projections: [StreamSummaryProjection()])
+        defer { store.close() }
+        XCTAssertEqual(try store.headPosition(), 3, "a read-only open reads the store")
+        XCTAssertEqual(try store.summary(of: "s")?.count, 3)
+    }
+
     // MARK: A reader killed inside its read transaction
 
     /// A process killed while it reads holds its reader slot, and the slot pins the
