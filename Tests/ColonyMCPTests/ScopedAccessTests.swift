@@ -110,6 +110,15 @@ final class ScopedAccessTests: MCPTestCase {
         XCTAssertEqual(admit(nil), .refused(.unauthorized))
     }
 
+    func test_tokenComparisonMatchesOnlyTheWholeToken() {
+        let token = Array("s3cret-token".utf8)
+        XCTAssertTrue(HTTPGuard.constantTimeEqual(token, token))
+        for other in ["", "s3cret", "s3cret-token2", "s3cret-tokem", "S3cret-token", "s3cret-token\0"] {
+            XCTAssertFalse(HTTPGuard.constantTimeEqual(Array(other.utf8), token), other)
+        }
+        XCTAssertFalse(HTTPGuard.constantTimeEqual(token, []), "no token is configured as the empty string")
+    }
+
     func test_badTokenListsAreRefusedAtStart() {
         var tokens = AccessTokens()
         XCTAssertThrowsError(try tokens.addList("short=acme"), "a scoped token under 16 bytes")

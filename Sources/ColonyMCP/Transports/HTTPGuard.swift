@@ -85,10 +85,14 @@ public struct HTTPGuard: Sendable {
     /// Whether a bind address is loopback (so no token is required).
     public static func isLoopbackBind(_ host: String) -> Bool { isLoopbackName(host) }
 
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<a.count { diff |= a[i] ^ b[i] }
+    /// Whether `presented` equals `expected`, in time that depends only on `expected`'s
+    /// length: no early exit on the first differing byte, nor on a length mismatch, so
+    /// timing says nothing about how much of a token a guess got right, or how long it is.
+    static func constantTimeEqual(_ presented: [UInt8], _ expected: [UInt8]) -> Bool {
+        var diff: UInt8 = presented.count == expected.count ? 0 : 1
+        for i in 0..<expected.count {
+            diff |= (i < presented.count ? presented[i] : 0) ^ expected[i]
+        }
         return diff == 0
     }
 }
