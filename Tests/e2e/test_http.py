@@ -244,6 +244,9 @@ def scoped_tokens(colony, store, tmp):
         for path in ("/context/acme", "/context/acme%2Fweb", "/context/acme%2Fapix"):
             status, _, body = s.request("GET", path, headers=auth(API_TOKEN))
             check(status == 403 and b"web secret" not in body, f"REST {path} outside the prefix: {status} {body[:200]}")
+        # The path's scope is the one checked: a scope in the query may not override it.
+        status, _, body = s.request("GET", "/context/acme%2Fapi?scope=acme", headers=auth(API_TOKEN))
+        check(status == 400 and b"web secret" not in body, f"REST scope smuggled in the query: {status} {body[:200]}")
         status, _, _ = s.request("GET", "/metrics", headers=auth(API_TOKEN))
         check(status == 403, f"/metrics to a scoped token: {status}")
 

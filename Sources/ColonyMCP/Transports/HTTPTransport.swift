@@ -393,6 +393,11 @@ public final class HTTPTransport: Sendable {
             let parts = pair.split(separator: "=", maxSplits: 1)
             let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
             let raw = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? "") : ""
+            // The scope is the path's, and the one the grant was checked against: a `scope`
+            // in the query would override it (the last of a repeated argument wins).
+            if name == "scope" {
+                return Self.jsonError(.badRequest, "the scope is given by the path (/context/{scope}), not by a query parameter")
+            }
             if let i = Int64(raw) { arguments.append((name, .int(i))) } else { arguments.append((name, .string(raw))) }
         }
         let outcome = server.tools.contextJSON(.object(arguments))
