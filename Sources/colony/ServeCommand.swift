@@ -26,7 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var location: StoreLocation
 
-    @Option(name: .customLong("http"), help: ArgumentHelp("Serve Streamable HTTP on HOST:PORT (default 127.0.0.1:3000) instead of stdio: MCP on /mcp, plus GET /context/{scope}, /health and /metrics. A non-loopback HOST needs COLONY_TOKEN.", valueName: "HOST:PORT"))
+    @Option(name: .customLong("http"), help: ArgumentHelp("Serve Streamable HTTP on HOST:PORT (default 127.0.0.1:3000) instead of stdio: MCP on /mcp, plus GET /context/{scope}, /health and /metrics. A non-loopback HOST needs a token (COLONY_TOKEN, COLONY_TOKENS or --tokens-file).", valueName: "HOST:PORT"))
     var http: String?
 
     @Option(name: .customLong("tokens-file"), help: ArgumentHelp("With --http: a file of bearer tokens limited to a scope prefix, one 'TOKEN SCOPE_PREFIX' per line ('TOKEN *' for the whole store). COLONY_TOKENS=TOKEN=PREFIX,… adds more; COLONY_TOKEN is a whole-store token.", valueName: "PATH"))
