@@ -13,5 +13,22 @@ let package = Package(
                           swiftSettings: fuzzerFlags, linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
         .executableTarget(name: "FuzzJSONValidator", dependencies: [.product(name: "ColonyStore", package: "Colony")],
                           swiftSettings: fuzzerFlags, linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
+        // The next three compile a module's sources in (a symbolic link in the target's
+        // directory) to reach its internal parser, validators and decoders; ColonyMCP's HTTP
+        // transport is left out so Hummingbird and NIO are not built under the fuzzer.
+        // FuzzContextView also links in ColonyStore's JSONText.swift, a `package` type that
+        // ColonyContext uses and another package cannot see.
+        .executableTarget(name: "FuzzMCPMessage",
+                          dependencies: [.product(name: "ColonyStore", package: "Colony"), .product(name: "ColonyContext", package: "Colony")],
+                          exclude: ["ColonyMCP/Transports/HTTPTransport.swift"],
+                          swiftSettings: fuzzerFlags, linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
+        .executableTarget(name: "FuzzToolArguments",
+                          dependencies: [.product(name: "ColonyStore", package: "Colony"), .product(name: "ColonyContext", package: "Colony")],
+                          exclude: ["ColonyMCP/Transports/HTTPTransport.swift"],
+                          swiftSettings: fuzzerFlags, linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
+        .executableTarget(name: "FuzzNDJSONLine", dependencies: [.product(name: "ColonyStore", package: "Colony")],
+                          swiftSettings: fuzzerFlags, linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
+        .executableTarget(name: "FuzzContextView", dependencies: [.product(name: "ColonyStore", package: "Colony")],
+                          swiftSettings: fuzzerFlags, linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
     ]
 )

@@ -44,8 +44,17 @@ enum JSONFragments {
         }
     }
 
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z in microseconds since the epoch.
+    static let minimumMicroseconds: Int64 = -62_135_596_800_000_000
+    static let maximumMicroseconds: Int64 = 253_402_300_799_999_999
+
     /// `"2026-11-21T12:34:56.789Z"` for microseconds since the epoch.
-    static func appendTime(_ micros: Int64, to out: inout [UInt8]) {
+    /// Times outside years 0001–9999 (an event appended or imported with any `Int64`
+    /// time, or a damaged view value) are shown as the nearest end of that range: the
+    /// arithmetic below would overflow near `Int64.min` (found by FuzzContextView; an
+    /// import with `time_us` -9223372036854775808 crashed `colony import`).
+    static func appendTime(_ rawMicros: Int64, to out: inout [UInt8]) {
+        let micros = min(max(rawMicros, minimumMicroseconds), maximumMicroseconds)
         let millisTotal = micros >= 0 ? micros / 1000 : (micros - 999) / 1000
         var secs = millisTotal >= 0 ? millisTotal / 1000 : (millisTotal - 999) / 1000
         let millis = Int(millisTotal - secs * 1000)

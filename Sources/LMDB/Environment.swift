@@ -302,6 +302,19 @@ public final class Environment: @unchecked Sendable {
         try withOpenHandle("mdb_env_sync") { try check(mdb_env_sync($0, force ? 1 : 0), "mdb_env_sync") }
     }
 
+    /// Whether `data.mdb` is still linked into a directory. An open environment keeps
+    /// working on its file after the file (or the whole store directory) is deleted,
+    /// but whatever it commits then is lost when the last process closes it.
+    public func dataFileIsLinked() throws -> Bool {
+        try withOpenHandle("mdb_env_get_fd") { env in
+            var fd: mdb_filehandle_t = -1
+            try check(mdb_env_get_fd(env, &fd), "mdb_env_get_fd")
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw LMDBError(code: errno, operation: "fstat data.mdb") }
+            return info.st_nlink > 0
+        }
+    }
+
     /// Clears reader slots left by dead processes; returns how many.
     @discardableResult
     public func checkReaders() throws -> Int {

@@ -28,8 +28,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var location: StoreLocation
 
-    @Option(name: .customLong("http"), help: ArgumentHelp("Serve Streamable HTTP on HOST:PORT (default 127.0.0.1:3000) instead of stdio: MCP on /mcp, plus GET /context/{scope}, /health and /metrics. A non-loopback HOST needs COLONY_TOKEN.", valueName: "HOST:PORT"))
+    @Option(name: .customLong("http"), help: ArgumentHelp("Serve Streamable HTTP on HOST:PORT (default 127.0.0.1:3000) instead of stdio: MCP on /mcp, plus GET /context/{scope}, /health and /metrics. A non-loopback HOST needs a token (COLONY_TOKEN, COLONY_TOKENS or --tokens-file).", valueName: "HOST:PORT"))
     var http: String?
+
+    @Option(name: .customLong("tokens-file"), help: ArgumentHelp("With --http: a file of bearer tokens limited to a scope prefix, one 'TOKEN SCOPE_PREFIX' per line ('TOKEN *' for the whole store). COLONY_TOKENS=TOKEN=PREFIX,… adds more; COLONY_TOKEN is a whole-store token.", valueName: "PATH"))
+    var tokensFile: String?
 
     @Option(name: .customLong("allow-origin"), help: ArgumentHelp("An Origin allowed to call the HTTP server besides loopback ones (repeatable).", valueName: "ORIGIN"))
     var allowedOrigins: [String] = []
@@ -45,6 +48,25 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
+
+    /// COLONY_TOKEN (whole store), then COLONY_TOKENS and --tokens-file (scoped).
+    func accessTokens() throws -> AccessTokens {
+        let environment = ProcessInfo.processInfo.environment
+        var tokens = AccessTokens()
+        do {
+            if let token = environment["COLONY_TOKEN"], !token.isEmpty { try tokens.add(token, grant: .everything) }
+            if let list = environment["COLONY_TOKENS"] { try tokens.addList(list) }
+            if let tokensFile {
+                guard let contents = try? String(contentsOfFile: tokensFile, encoding: .utf8) else {
+                    throw CLIError("cannot read the tokens file \(tokensFile)", exitCode: 2)
+                }
+                try tokens.addFile(contents: contents)
+            }
+        } catch let e as AccessTokens.Invalid {
+            throw CLIError("bad token configuration: \(e.description)", exitCode: 2)
+        }
+        return tokens
+    }
 
     func run() async throws {
         try await CLIError.report {
@@ -69,16 +91,16 @@ struct ServeCommand: AsyncParsableCommand {
             }
             if let http {
                 let (host, port) = try Self.parseAddress(http)
-                let token = ProcessInfo.processInfo.environment["COLONY_TOKEN"]
+                let tokens = try accessTokens()
                 let transport: HTTPTransport
                 do {
-                    transport = try HTTPTransport(server: server, options: .init(host: host, port: port, token: token, allowedOrigins: allowedOrigins), logger: logger)
+                    transport = try HTTPTransport(server: server, options: .init(host: host, port: port, tokens: tokens, allowedOrigins: allowedOrigins), logger: logger)
                 } catch let e as HTTPTransport.ConfigurationError {
                     throw CLIError(e.description, exitCode: 2)
                 }
                 try await transport.run { bound in
                     logger.info("serving MCP over HTTP on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/mcp",
-                                metadata: ["store": "\(path)", "token": "\(token?.isEmpty == false ? "required" : "none")"])
+                                metadata: ["store": "\(path)", "token": "\(tokens.isEmpty ? "none" : "required")"])
                 }
                 logger.info("stopped")
                 return

@@ -117,7 +117,7 @@ extension CLIError {
         case .destinationExists: return ExitStatus.destinationExists
         case .corruptRecord, .corruptView: return ExitStatus.corruptStore
         case .ioFailed: return ExitStatus.cannotWriteOutput
-        case .storage, .closed: return ExitStatus.storageFailure
+        case .storage, .closed, .storeFileRemoved: return ExitStatus.storageFailure
         default: return ExitStatus.invalidInput
         }
     }

@@ -19,6 +19,20 @@ final class ContextViewTests: XCTestCase {
         XCTAssertEqual(try t.context("acme/api/s2")["events"] as? Int, 0)
     }
 
+    /// Found by FuzzContextView: rendering a time near `Int64.min` overflowed, so
+    /// `colony import` of a line with `"time_us":-9223372036854775808` crashed.
+    func test_eventsAtTheExtremesOfTimeAreAppliedAndShownAtTheEndsOfYears0001To9999() async throws {
+        let t = try TemporaryStore()
+        for time in [Int64.min, Int64.min + 1, Int64.max] {
+            try await t.store.append(NewEvent(stream: "far", kind: "context.event", payload: Array(#"{"text":"x"}"#.utf8),
+                                              timeMicroseconds: time))
+        }
+        let c = try t.context("far")
+        XCTAssertEqual(c["events"] as? Int, 3)
+        XCTAssertEqual(c["first_time"] as? String, "0001-01-01T00:00:00.000Z")
+        XCTAssertEqual(c["last_time"] as? String, "9999-12-31T23:59:59.999Z")
+    }
+
     func test_recentEventsAreNewestFirstAndBoundedByN() async throws {
         let t = try TemporaryStore(context: ContextProjection(recentEvents: 5, topInsights: 3))
         for i in 1...12 { try await t.store.logEvent(scope: "s", text: "e\(i)") }

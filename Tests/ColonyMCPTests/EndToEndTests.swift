@@ -6,7 +6,8 @@ import Glibc
 
 /// The end-to-end scripts in Tests/e2e, run against the `colony` built next to
 /// this test bundle: the official MCP Python SDK in both protocol versions, a
-/// malformed-input corpus over raw pipes, and two servers on one store.
+/// malformed-input corpus over raw pipes, two servers on one store, and servers
+/// killed with SIGKILL while three of them write.
 ///
 /// Needs `python3` with the MCP SDK (`./scripts/bootstrap.sh` installs it) and a
 /// built `colony` (`swift build --build-tests` builds it with the tests).
@@ -28,6 +29,11 @@ final class EndToEndTests: XCTestCase {
 
     func testStreamableHTTPAndItsGuardRails() throws {
         try runScript("test_http.py")
+    }
+
+    /// SIGKILL of servers under multi-process write load (COLONY_FAULT_CYCLES, default 20).
+    func testKilledServersLoseNoAcknowledgedWrite() throws {
+        try runScript("test_server_kill.py")
     }
 
     // MARK: Running a script

@@ -37,6 +37,17 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(try JSONParser.parse("9223372036854775808"), .double(9223372036854775808))
     }
 
+    /// Found by FuzzMCPMessage: `1e400` parsed as infinity and was written back as
+    /// `null`, so a log_event `data` holding it would have been stored changed.
+    func testNumbersBeyondDoubleAreRefusedNotTurnedIntoNull() {
+        for text in ["999e999999999999999", "[1e400]", #"{"x":-1e309}"#] {
+            XCTAssertThrowsError(try JSONParser.parse(text), text) { error in
+                XCTAssertTrue("\(error)".contains("out of range"), "\(error)")
+            }
+        }
+        XCTAssertEqual(try JSONParser.parse("1e308"), .double(1e308), "the largest finite numbers still parse")
+    }
+
     func testToolDefinitionsParse() {
         XCTAssertEqual(ToolCatalog.names, ["get_context", "log_event", "log_insight", "get_stats",
                                            "start_export", "start_backup", "start_verify", "start_rebuild", "get_ticket",

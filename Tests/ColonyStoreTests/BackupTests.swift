@@ -58,6 +58,18 @@ final class BackupTests: StoreTestCase {
                        "no partial backup is left behind")
     }
 
+    func test_aBackupRefusesADestinationThatIsASymbolicLink() async throws {
+        let store = try openStore()
+        try await store.append(event("s"))
+        let elsewhere = backupPath("elsewhere")
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: backupPath(), withDestinationPath: elsewhere)
+
+        let error = thrownError { try store.backup(to: self.backupPath()) }
+        XCTAssertTrue("\(String(describing: error))".contains("symbolic link"), "a clear refusal: \(String(describing: error))")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: elsewhere), [], "nothing was written through the link")
+    }
+
     func test_aBackupGoesIntoAnEmptyDirectory() async throws {
         let store = try openStore()
         try await store.append(event("s"))

@@ -10,6 +10,19 @@ final class EnvironmentTests: LMDBTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path + "/lock.mdb"))
     }
 
+    /// A store holds what agents wrote: only its owner may read it, whatever the umask.
+    func test_openCreatesTheDirectory0700AndItsFiles0600EvenUnderAPermissiveUmask() throws {
+        let previous = umask(0)
+        defer { umask(previous) }
+        _ = try openEnvironment()
+        func mode(_ p: String) throws -> Int {
+            try (FileManager.default.attributesOfItem(atPath: p)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+        }
+        XCTAssertEqual(try mode(path), 0o700)
+        XCTAssertEqual(try mode(path + "/data.mdb"), 0o600)
+        XCTAssertEqual(try mode(path + "/lock.mdb"), 0o600)
+    }
+
     func test_openingTheSamePathTwiceInOneProcessIsRefused() throws {
         _ = try openEnvironment()
         let error = assertLMDBError(LMDBError.alreadyOpenInProcess) { try openEnvironment() }

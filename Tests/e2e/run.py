@@ -3,7 +3,7 @@
 
     python3 Tests/e2e/run.py --colony .build/debug/colony [--http URL] [--timeout 180] [script …]
 
-Scripts: test_stdio.py, test_malformed.py, test_multiprocess.py, test_http.py (default: all).
+Scripts: test_stdio.py, test_malformed.py, test_multiprocess.py, test_http.py, test_server_kill.py (default: all).
 With --http URL, test_stdio.py also runs against that running Streamable HTTP server.
 Needs the Python MCP SDK (`./scripts/bootstrap.sh` installs it).
 Exit code: 0 when every script passed, 1 otherwise.
@@ -18,7 +18,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = ["test_stdio.py", "test_malformed.py", "test_multiprocess.py", "test_http.py"]
+SCRIPTS = ["test_stdio.py", "test_malformed.py", "test_multiprocess.py", "test_http.py", "test_server_kill.py"]
 
 
 def main() -> int:

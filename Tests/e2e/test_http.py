@@ -1,5 +1,6 @@
 """colony serve --http: the official Python client in both protocol versions, the plain
-endpoints, and the HTTP guard rails (Origin, Host, bearer token, non-loopback binding).
+endpoints, and the HTTP guard rails (Origin, Host, bearer token, non-loopback binding,
+tokens limited to a scope prefix, body/header/JSON-depth limits), with raw HTTP requests.
 
     python3 Tests/e2e/test_http.py --colony .build/debug/colony
 """
@@ -206,6 +207,99 @@ def token_rules(colony, store):
     check(r.returncode == 2 and "without a token" in r.stderr, f"non-loopback without token: {r.returncode} {r.stderr}")
 
 
+API_TOKEN = "api-token-0123456789abcdef"
+FULL_TOKEN = "full-token-0123456789abcdef"
+
+
+def rpc(s, token, method, params, session=None, modern=True):
+    headers = {"Authorization": f"Bearer {token}"}
+    if modern:
+        headers["MCP-Protocol-Version"] = "2026-07-28"
+        params = dict(params, _meta={"io.modelcontextprotocol/protocolVersion": "2026-07-28"})
+    if session:
+        headers["Mcp-Session-Id"] = session
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+    status, h, data = s.request("POST", "/mcp", body=body, headers=headers)
+    return status, h, (json.loads(data) if data else None)
+
+
+def tool(s, token, name, arguments):
+    status, _, answer = rpc(s, token, "tools/call", {"name": name, "arguments": arguments})
+    return status, answer
+
+
+def scoped_tokens(colony, store, tmp):
+    """A token limited to acme/api reads and writes only under it: REST, tools, resources, sessions."""
+    tokens_file = os.path.join(tmp, "tokens")
+    with open(tokens_file, "w") as f:
+        f.write(f"# token scope-prefix\n{API_TOKEN} acme/api\n")
+    s = Server(colony, store, {"COLONY_TOKEN": FULL_TOKEN}, extra_args=("--tokens-file", tokens_file))
+    try:
+        auth = lambda t: {"Authorization": f"Bearer {t}"}
+        _, answer = tool(s, FULL_TOKEN, "log_event", {"scope": "acme/web", "text": "web secret"})
+        check(answer and answer["result"]["isError"] is False, f"full token writes anywhere: {answer}")
+        _, answer = tool(s, API_TOKEN, "log_event", {"scope": "acme/api/s1", "text": "api note"})
+        check(answer and answer["result"]["isError"] is False, f"scoped token writes inside: {answer}")
+
+        status, _, body = s.request("GET", "/context/acme%2Fapi", headers=auth(API_TOKEN))
+        check(status == 200 and b"api note" in body, f"REST inside the prefix: {status} {body[:200]}")
+        for path in ("/context/acme", "/context/acme%2Fweb", "/context/acme%2Fapix"):
+            status, _, body = s.request("GET", path, headers=auth(API_TOKEN))
+            check(status == 403 and b"web secret" not in body, f"REST {path} outside the prefix: {status} {body[:200]}")
+        # The path's scope is the one checked: a scope in the query may not override it.
+        status, _, body = s.request("GET", "/context/acme%2Fapi?scope=acme", headers=auth(API_TOKEN))
+        check(status == 400 and b"web secret" not in body, f"REST scope smuggled in the query: {status} {body[:200]}")
+        status, _, _ = s.request("GET", "/metrics", headers=auth(API_TOKEN))
+        check(status == 403, f"/metrics to a scoped token: {status}")
+
+        for name, arguments in (("get_context", {"scope": "acme"}), ("log_event", {"scope": "acme/web", "text": "x"}),
+                                ("log_insight", {"scope": "acme", "text": "x"}), ("get_stats", {}),
+                                ("start_backup", {}), ("start_export", {}), ("start_verify", {})):
+            _, answer = tool(s, API_TOKEN, name, arguments)
+            text = json.dumps(answer)
+            check(answer and answer.get("result", {}).get("isError") is True and "forbidden" in text and "web secret" not in text,
+                  f"scoped {name} {arguments}: {text[:300]}")
+        status, _, answer = rpc(s, API_TOKEN, "resources/read", {"uri": "colony://context/acme%2Fweb"})
+        check(status == 400 and "forbidden" in json.dumps(answer), f"scoped resources/read outside: {status} {answer}")
+
+        # A session belongs to the token that started it.
+        status, h, _ = rpc(s, FULL_TOKEN, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                                                          "clientInfo": {"name": "raw", "version": "1"}}, modern=False)
+        session = h.get("mcp-session-id")
+        check(status == 200 and session, f"initialize with the full token: {status} {h}")
+        status, _, answer = rpc(s, API_TOKEN, "tools/call", {"name": "get_context", "arguments": {"scope": "acme"}},
+                                session=session, modern=False)
+        check(status == 403, f"a scoped token riding a full token's session: {status} {answer}")
+
+        _, _, body = s.request("GET", "/context/acme", headers=auth(FULL_TOKEN))
+        check(json.loads(body).get("events") == 2, f"no refused write landed (2 events under acme): {body[:300]}")
+    finally:
+        s.stop()
+
+
+def request_limits(colony, store):
+    """Bodies over --max-message-bytes get 413, oversized headers are refused, deep JSON is a parse error."""
+    s = Server(colony, store, extra_args=("--max-message-bytes", "65536"))
+    try:
+        big = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "x" * 70000}})
+        status, _, _ = s.request("POST", "/mcp", body=big, headers={"MCP-Protocol-Version": "2026-07-28"})
+        check(status == 413, f"body over the limit: {status}")
+        deep = '{"jsonrpc":"2.0","id":1,"method":"ping","params":' + "[" * 100 + "]" * 100 + "}"
+        status, _, body = s.request("POST", "/mcp", body=deep, headers={"MCP-Protocol-Version": "2026-07-28"})
+        check(status == 400 and b"-32700" in body, f"JSON nested 100 deep: {status} {body[:200]}")
+        status, _, _ = s.request("GET", "/health", headers={"X-Big": "y" * (32 << 10)})
+        check(status == 431, f"32 KB of headers: {status}")
+        try:
+            status, _, _ = s.request("GET", "/health", headers={"X-Big": "y" * (1 << 20)})
+            check(status in (400, 431), f"a 1 MB header: {status}")
+        except (ConnectionError, http.client.HTTPException, OSError):
+            pass  # the server closed the connection: refused too
+        status, _, _ = s.request("GET", "/health")
+        check(status == 200, f"the server still answers after the oversized header: {status}")
+    finally:
+        s.stop()
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--colony", required=True)
@@ -220,6 +314,8 @@ def main():
         finally:
             s.stop()
         token_rules(args.colony, store)
+        scoped_tokens(args.colony, os.path.join(tmp, "scoped"), tmp)
+        request_limits(args.colony, store)
     if FAILURES:
         print(f"test_http: {len(FAILURES)} failure(s)")
         sys.exit(1)

@@ -161,7 +161,9 @@ public struct JSONParser {
             if negative && magnitude <= UInt64(Int64.max) + 1 { return .int(magnitude == UInt64(Int64.max) + 1 ? .min : -Int64(magnitude)) }
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let d = Double(text) else { throw Failure(reason: "number out of range", offset: start) }
+        // Double("1e400") is +infinity, which JSON cannot write back: refuse it rather than
+        // let the writer turn it into null (a log_event `data` would be stored changed).
+        guard let d = Double(text), d.isFinite else { throw Failure(reason: "number out of range", offset: start) }
         return .double(d)
     }
 

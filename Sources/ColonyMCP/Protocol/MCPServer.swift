@@ -134,7 +134,7 @@ public final class MCPServer: Sendable {
         do throws(JSONRPC.Failure) {
             switch rpc.method {
             case "tools/call":
-                return try callTool(rpc.params, id: id, modern: modern, start: start, later: later)
+                return try callTool(rpc.params, id: id, modern: modern, grant: session.grant, start: start, later: later)
             case "initialize":
                 return ok(try initialize(rpc.params).jsonBytes)
             case "server/discover":
@@ -148,9 +148,10 @@ public final class MCPServer: Sendable {
             case "resources/templates/list":
                 return ok(JSONValue.object([("resourceTemplates", .array([ToolCatalog.resourceTemplate]))]).jsonBytes, cacheable: true)
             case "resources/read":
-                return ok(try readResource(rpc.params), cacheable: true)
+                return ok(try readResource(rpc.params, grant: session.grant), cacheable: true)
             case "resources/subscribe":
                 let scope = try ContextResource.scope(of: try uriParam(rpc.params))
+                try Self.check(session.grant, scope: scope)
                 try subscribe(session, scope: scope)
                 return ok(Array("{}".utf8))
             case "resources/unsubscribe":
@@ -195,11 +196,12 @@ public final class MCPServer: Sendable {
             guard case .array(let items) = list else { throw .invalidParams("notifications.resourceSubscriptions must be an array of URIs") }
             for item in items {
                 guard case .string(let uri) = item else { throw .invalidParams("notifications.resourceSubscriptions must hold only strings") }
-                _ = try ContextResource.scope(of: uri)
+                try Self.check(session.grant, scope: try ContextResource.scope(of: uri))
                 uris.append(uri)
             }
         }
-        let stream = MCPSession(id: "\(session.id)#\(id)", subscriptionID: id, sendNotification: session.sendNotification)
+        let stream = MCPSession(id: "\(session.id)#\(id)", subscriptionID: id, grant: session.grant,
+                                sendNotification: session.sendNotification)
         session.addListen(id, stream)
         for uri in uris { try subscribe(stream, scope: try ContextResource.scope(of: uri)) }
         var ack: [UInt8] = []
@@ -262,9 +264,10 @@ public final class MCPServer: Sendable {
         return uri
     }
 
-    private func readResource(_ params: JSONValue?) throws(JSONRPC.Failure) -> [UInt8] {
+    private func readResource(_ params: JSONValue?, grant: ScopeGrant) throws(JSONRPC.Failure) -> [UInt8] {
         let uri = try uriParam(params)
         let scope = try ContextResource.scope(of: uri)
+        try Self.check(grant, scope: scope)
         let doc: ContextDocument
         do { doc = try store.context(of: scope) } catch { throw Self.failure(error) }
         var out: [UInt8] = []
@@ -274,6 +277,13 @@ public final class MCPServer: Sendable {
         JSONWriter.escaped(doc.json, to: &out)
         JSONWriter.raw("}]}", to: &out)
         return out
+    }
+
+    /// Refuses a scope outside the caller's grant. The refusal is an `invalidParams`
+    /// error naming the grant, so a client learns what it may use, and nothing of the
+    /// scope (not even whether it exists) is read.
+    static func check(_ grant: ScopeGrant, scope: String) throws(JSONRPC.Failure) {
+        guard grant.allows(scope) else { throw .invalidParams(grant.refusal(scope: scope)) }
     }
 
     /// A store or context error as a protocol error.
@@ -288,18 +298,21 @@ public final class MCPServer: Sendable {
 
     // MARK: Tools
 
-    private func callTool(_ params: JSONValue?, id: JSONRPC.ID, modern: Bool, start: UInt64,
+    private func callTool(_ params: JSONValue?, id: JSONRPC.ID, modern: Bool, grant: ScopeGrant, start: UInt64,
                           later: @escaping @Sendable ([UInt8]) -> Void) throws(JSONRPC.Failure) -> Reply {
         guard let params, let nameValue = params["name"] else { throw .invalidParams("tools/call needs params.name") }
         guard case .string(let name) = nameValue else { throw .invalidParams("params.name must be a string, not \(nameValue.typeName)") }
         let arguments = params["arguments"]
+        if let refusal = ToolAccess.refusal(tool: name, arguments: arguments, grant: grant, store: store) {
+            return finish(.failed(message: refusal), id: id, modern: modern, tool: name, start: start)
+        }
         switch name {
         case "get_context":
             return finish(tools.getContext(arguments), id: id, modern: modern, tool: name, start: start)
         case "get_stats":
             return finish(tools.getStats(arguments), id: id, modern: modern, tool: name, start: start)
         case "start_export":
-            return finish(ticketTools.startExport(arguments), id: id, modern: modern, tool: name, start: start)
+            return finish(ticketTools.startExport(arguments, grant: grant), id: id, modern: modern, tool: name, start: start)
         case "start_backup":
             return finish(ticketTools.startBackup(arguments), id: id, modern: modern, tool: name, start: start)
         case "start_verify":
@@ -307,7 +320,7 @@ public final class MCPServer: Sendable {
         case "start_rebuild":
             return finish(ticketTools.startRebuild(arguments), id: id, modern: modern, tool: name, start: start)
         case "get_ticket":
-            return finish(ticketTools.getTicket(arguments), id: id, modern: modern, tool: name, start: start)
+            return finish(ticketTools.getTicket(arguments, grant: grant), id: id, modern: modern, tool: name, start: start)
         case "log_event", "log_insight":
             let write: ContextTools.Write
             do {

@@ -21,16 +21,21 @@ public final class MCPSession: Sendable {
 
     /// For a 2026-07-28 listen stream: the id of its `subscriptions/listen` request, sent in each notification's `_meta`.
     let subscriptionID: JSONRPC.ID?
+    /// What this client may read and write: the whole store, or the scopes its token was limited to.
+    public let grant: ScopeGrant
 
-    public init(id: String = UUID().uuidString.lowercased(), sendNotification: @escaping @Sendable ([UInt8]) -> Void) {
+    public init(id: String = UUID().uuidString.lowercased(), grant: ScopeGrant = .everything,
+                sendNotification: @escaping @Sendable ([UInt8]) -> Void) {
         self.id = id
         self.subscriptionID = nil
+        self.grant = grant
         self.sendNotification = sendNotification
     }
 
-    init(id: String, subscriptionID: JSONRPC.ID, sendNotification: @escaping @Sendable ([UInt8]) -> Void) {
+    init(id: String, subscriptionID: JSONRPC.ID, grant: ScopeGrant, sendNotification: @escaping @Sendable ([UInt8]) -> Void) {
         self.id = id
         self.subscriptionID = subscriptionID
+        self.grant = grant
         self.sendNotification = sendNotification
     }
 

@@ -17,6 +17,8 @@ final class TicketRegistry: Sendable {
     struct Ticket: Sendable {
         var id: String
         var kind: Kind
+        /// What the caller that started it may touch; a scoped caller sees only its own grant's tickets.
+        var grant: ScopeGrant = .everything
         var state: State = .running
         var phase: String = "starting"
         var done: UInt64 = 0
@@ -48,11 +50,11 @@ final class TicketRegistry: Sendable {
 
     /// Registers a ticket and runs `work` on a new thread. `work` reports progress
     /// through the closure it is given and returns the result.
-    func start(_ kind: Kind, _ work: @escaping @Sendable (_ id: String, _ progress: @escaping @Sendable (String, UInt64, UInt64) -> Void) throws -> JSONValue) throws -> Ticket {
+    func start(_ kind: Kind, grant: ScopeGrant = .everything, _ work: @escaping @Sendable (_ id: String, _ progress: @escaping @Sendable (String, UInt64, UInt64) -> Void) throws -> JSONValue) throws -> Ticket {
         let id = "\(kind.rawValue)-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let ticket = try tickets.withLock { t -> Ticket in
             guard t.values.filter({ $0.state == .running }).count < Self.maxRunning else { throw Busy() }
-            let ticket = Ticket(id: id, kind: kind)
+            let ticket = Ticket(id: id, kind: kind, grant: grant)
             t[id] = ticket
             return ticket
         }
@@ -96,10 +98,12 @@ final class TicketRegistry: Sendable {
 
     func ticket(_ id: String) -> Ticket? { tickets.withLock { $0[id] } }
 
-    /// A new directory path under the work directory for one operation's output.
+    /// A new path under the work directory for one operation's output. `exports` and
+    /// `backups` are created 0700 and must be real directories: a symbolic link in
+    /// their place is refused, never followed.
     func outputPath(_ kind: Kind, ticket: String, suffix: String = "") throws -> String {
         let directory = workDirectory + "/" + (kind == .export ? "exports" : "backups")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try PrivateDirectory.prepare(directory)
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         return directory + "/\(kind.rawValue)-\(stamp)-\(ticket)\(suffix)"
     }

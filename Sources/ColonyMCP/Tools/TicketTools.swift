@@ -7,16 +7,17 @@ struct TicketTools {
     let store: ColonyStore
     let tickets: TicketRegistry
 
-    func startExport(_ raw: JSONValue?) -> ToolOutcome {
+    func startExport(_ raw: JSONValue?, grant: ScopeGrant = .everything) -> ToolOutcome {
         do {
             let args = try ToolArguments(tool: "start_export", raw, allowed: ["since_position", "scope"])
             var filter = EventFilter(afterPosition: UInt64(try args.int("since_position", in: 0...Int64.max) ?? 0))
             filter.scope = try args.string("scope")
             let store = self.store, tickets = self.tickets, exporter = NDJSONExporter(filter: filter)
-            let ticket = try tickets.start(.export) { id, progress in
+            let ticket = try tickets.start(.export, grant: grant) { id, progress in
                 let head = try store.headPosition()
                 let path = try tickets.outputPath(.export, ticket: id, suffix: ".ndjson")
-                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                // O_EXCL|O_NOFOLLOW: never write through a symlink planted at the output path.
+                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
                 guard fd >= 0 else { throw StoreError.ioFailed(operation: "create", path: path, reason: String(cString: strerror(errno))) }
                 defer { close(fd) }
                 var lines: UInt64 = 0
@@ -114,11 +115,12 @@ struct TicketTools {
         }
     }
 
-    func getTicket(_ raw: JSONValue?) -> ToolOutcome {
+    /// A scoped grant sees only the tickets started under it; others answer as unknown.
+    func getTicket(_ raw: JSONValue?, grant: ScopeGrant = .everything) -> ToolOutcome {
         do {
             let args = try ToolArguments(tool: "get_ticket", raw, allowed: ["ticket"])
             let id = try args.requiredString("ticket")
-            guard let ticket = tickets.ticket(id) else {
+            guard let ticket = tickets.ticket(id), grant.isEverything || ticket.grant == grant else {
                 throw ToolArguments.Invalid("no ticket \"\(id.prefix(64))\" in this server (tickets last as long as the server process)")
             }
             return .structured(json: ticket.json.jsonBytes, text: nil)

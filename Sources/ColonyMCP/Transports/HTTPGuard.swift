@@ -3,19 +3,32 @@ import Foundation
 /// Who may talk to the HTTP server: the checks that run before any request is
 /// read. Browsers send `Origin`; a page on another site must not reach a
 /// server on localhost (DNS rebinding), so a foreign Origin or Host is refused.
+///
+/// With tokens configured, every request except `/health` must carry one
+/// (`Authorization: Bearer …`), and what it may touch is that token's `ScopeGrant`.
 public struct HTTPGuard: Sendable {
-    /// The bearer token every request except `/health` must carry, if set.
-    public var token: String?
+    /// The bearer tokens accepted, each with its grant; empty means no token is asked for.
+    public var tokens: AccessTokens
     /// Origins allowed besides the loopback ones (e.g. `https://app.example.com`).
     public var allowedOrigins: [String]
     /// Whether the server listens on a loopback address only; then the Host header must name loopback too.
     public var loopbackOnly: Bool
 
+    /// A guard with one whole-store token (`COLONY_TOKEN`), or none.
     public init(token: String?, allowedOrigins: [String] = [], loopbackOnly: Bool) {
-        self.token = token?.isEmpty == true ? nil : token
+        var tokens = AccessTokens()
+        if let token, !token.isEmpty { try? tokens.add(token, grant: .everything) }
+        self.init(tokens: tokens, allowedOrigins: allowedOrigins, loopbackOnly: loopbackOnly)
+    }
+
+    public init(tokens: AccessTokens, allowedOrigins: [String] = [], loopbackOnly: Bool) {
+        self.tokens = tokens
         self.allowedOrigins = allowedOrigins
         self.loopbackOnly = loopbackOnly
     }
+
+    /// Whether requests must carry a token.
+    public var requiresToken: Bool { !tokens.isEmpty }
 
     public enum Refusal: Equatable {
         case badOrigin(String)
@@ -23,14 +36,26 @@ public struct HTTPGuard: Sendable {
         case unauthorized
     }
 
+    /// What the guard decided about one request.
+    public enum Admission: Equatable {
+        /// It may proceed, touching only what the grant allows.
+        case admitted(ScopeGrant)
+        case refused(Refusal)
+    }
+
+    /// Checks one request's headers and says what it may touch.
+    public func admit(origin: String?, host: String?, authorization: String?, path: String) -> Admission {
+        if let origin, !originAllowed(origin) { return .refused(.badOrigin(origin)) }
+        if loopbackOnly, let host, !Self.isLoopbackHost(host) { return .refused(.badHost(host)) }
+        guard requiresToken else { return .admitted(.everything) }
+        if path == "/health" { return .admitted(tokens.grant(forAuthorization: authorization) ?? .everything) }
+        guard let grant = tokens.grant(forAuthorization: authorization) else { return .refused(.unauthorized) }
+        return .admitted(grant)
+    }
+
     /// Checks one request's headers; `nil` means it may proceed.
     public func check(origin: String?, host: String?, authorization: String?, path: String) -> Refusal? {
-        if let origin, !originAllowed(origin) { return .badOrigin(origin) }
-        if loopbackOnly, let host, !Self.isLoopbackHost(host) { return .badHost(host) }
-        if let token, path != "/health" {
-            guard let authorization, authorization.hasPrefix("Bearer "),
-                  Self.constantTimeEqual(Array(authorization.utf8.dropFirst(7)), Array(token.utf8)) else { return .unauthorized }
-        }
+        if case .refused(let refusal) = admit(origin: origin, host: host, authorization: authorization, path: path) { return refusal }
         return nil
     }
 
@@ -60,10 +85,14 @@ public struct HTTPGuard: Sendable {
     /// Whether a bind address is loopback (so no token is required).
     public static func isLoopbackBind(_ host: String) -> Bool { isLoopbackName(host) }
 
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<a.count { diff |= a[i] ^ b[i] }
+    /// Whether `presented` equals `expected`, in time that depends only on `expected`'s
+    /// length: no early exit on the first differing byte, nor on a length mismatch, so
+    /// timing says nothing about how much of a token a guess got right, or how long it is.
+    static func constantTimeEqual(_ presented: [UInt8], _ expected: [UInt8]) -> Bool {
+        var diff: UInt8 = presented.count == expected.count ? 0 : 1
+        for i in 0..<expected.count {
+            diff |= (i < presented.count ? presented[i] : 0) ^ expected[i]
+        }
         return diff == 0
     }
 }

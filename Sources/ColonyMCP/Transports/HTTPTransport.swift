@@ -21,11 +21,22 @@ public final class HTTPTransport: Sendable {
         public var maxSessions = 10_000
         /// A session unused this long is forgotten.
         public var sessionIdleSeconds: Double = 3_600
+        /// Largest total of header names and values accepted; more gets 431. (NIO's parser
+        /// already closes a connection whose header block passes 80 KiB; no MCP client needs
+        /// more than a few hundred bytes.)
+        public var maxHeaderBytes = 16 << 10
 
         public init(host: String = "127.0.0.1", port: Int = 3000, token: String? = nil, allowedOrigins: [String] = []) {
             self.host = host
             self.port = port
             self.guardrails = HTTPGuard(token: token, allowedOrigins: allowedOrigins, loopbackOnly: HTTPGuard.isLoopbackBind(host))
+        }
+
+        /// With several tokens, some limited to a scope prefix (`COLONY_TOKENS`, `--tokens-file`).
+        public init(host: String = "127.0.0.1", port: Int = 3000, tokens: AccessTokens, allowedOrigins: [String] = []) {
+            self.host = host
+            self.port = port
+            self.guardrails = HTTPGuard(tokens: tokens, allowedOrigins: allowedOrigins, loopbackOnly: HTTPGuard.isLoopbackBind(host))
         }
     }
 
@@ -40,7 +51,7 @@ public final class HTTPTransport: Sendable {
     let sessions = Mutex<[String: HTTPSession]>([:])
 
     public init(server: MCPServer, options: Options, logger: Logger = Logger(label: "colony.http")) throws {
-        if !options.guardrails.loopbackOnly && options.guardrails.token == nil {
+        if !options.guardrails.loopbackOnly && !options.guardrails.requiresToken {
             throw ConfigurationError(description: "refusing to listen on \(options.host), which is not a loopback address, without a token: set COLONY_TOKEN (clients then send Authorization: Bearer <token>)")
         }
         self.server = server
@@ -72,8 +83,18 @@ public final class HTTPTransport: Sendable {
     func respond(_ request: Request) async -> Response {
         let path = request.uri.path
         server.metrics.count("http_requests")
-        if let refusal = options.guardrails.check(origin: request.headers[.origin], host: request.head.authority,
-                                                  authorization: request.headers[.authorization], path: path) {
+        var headerBytes = request.uri.description.utf8.count
+        for field in request.headers { headerBytes += field.name.rawName.utf8.count + field.value.utf8.count + 4 }
+        if headerBytes > options.maxHeaderBytes {
+            return Self.text(.init(code: 431, reasonPhrase: "Request Header Fields Too Large"),
+                             "Request Header Fields Too Large: \(headerBytes) bytes of headers, over the limit of \(options.maxHeaderBytes)")
+        }
+        let grant: ScopeGrant
+        switch options.guardrails.admit(origin: request.headers[.origin], host: request.head.authority,
+                                        authorization: request.headers[.authorization], path: path) {
+        case .admitted(let g):
+            grant = g
+        case .refused(let refusal):
             switch refusal {
             case .badOrigin(let o): return Self.text(.forbidden, "Forbidden: Origin \(o.prefix(200)) is not allowed")
             case .badHost(let h): return Self.text(.misdirectedRequest, "Misdirected Request: Host \(h.prefix(200)) is not a loopback name")
@@ -85,9 +106,9 @@ public final class HTTPTransport: Sendable {
         }
         if path == "/mcp" {
             switch request.method {
-            case .post: return await post(request)
-            case .get: return openSessionStream(request)
-            case .delete: return deleteSession(request)
+            case .post: return await post(request, grant: grant)
+            case .get: return openSessionStream(request, grant: grant)
+            case .delete: return deleteSession(request, grant: grant)
             default:
                 var r = Self.text(.methodNotAllowed, "Method Not Allowed: /mcp takes POST, GET and DELETE")
                 r.headers[.allow] = "GET, POST, DELETE"
@@ -97,15 +118,18 @@ public final class HTTPTransport: Sendable {
         guard request.method == .get || request.method == .head else {
             return Self.text(.methodNotAllowed, "Method Not Allowed")
         }
-        if path.hasPrefix("/context/") { return context(path: path, query: request.uri.query) }
+        if path.hasPrefix("/context/") { return context(path: path, query: request.uri.query, grant: grant) }
         if path == "/health" { return health() }
-        if path == "/metrics" { return metrics() }
+        if path == "/metrics" {
+            guard grant.isEverything else { return Self.text(.forbidden, "Forbidden: /metrics describes the whole server; this token may use only \(grant.description)") }
+            return metrics()
+        }
         return Self.text(.notFound, "Not Found: try POST /mcp, GET /context/{scope}, /health or /metrics")
     }
 
     // MARK: /mcp POST
 
-    func post(_ request: Request) async -> Response {
+    func post(_ request: Request, grant: ScopeGrant) async -> Response {
         var request = request
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
             return Self.rpcError(.unsupportedMediaType, .init(JSONRPC.invalidRequest, "Content-Type must be application/json, not \(type.prefix(100))"))
@@ -118,10 +142,10 @@ public final class HTTPTransport: Sendable {
         }
         let version = request.headers[Self.versionHeader]
         let modern = version.map { !MCPServer.sessionVersions.contains($0) && $0 != "2024-11-05" } ?? false
-        if Self.isListen(body) { return listenStream(body) }
+        if Self.isListen(body) { return listenStream(body, grant: grant) }
         if modern {
             // A 2026-07-28 request: one exchange, no session.
-            return await exchange(body, session: MCPSession(id: "http-stateless") { _ in }, modern: true)
+            return await exchange(body, session: MCPSession(id: "http-stateless", grant: grant) { _ in }, modern: true)
         }
 
         // Session era: initialize makes a session; everything else names one.
@@ -132,12 +156,13 @@ public final class HTTPTransport: Sendable {
             guard let s = sessions.withLock({ $0[sessionID] }) else {
                 return Self.rpcError(.notFound, .init(JSONRPC.invalidRequest, "Session not found: it ended or expired; initialize again"))
             }
+            guard s.mcp.grant == grant else { return Self.sessionOfAnotherToken() }
             session = s
         } else {
             guard Self.isInitialize(body) else {
                 return Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "Bad Request: missing Mcp-Session-Id header (send initialize first)"))
             }
-            guard let s = newSession() else {
+            guard let s = newSession(grant: grant) else {
                 return Self.rpcError(.serviceUnavailable, .init(JSONRPC.internalError, "too many sessions (\(options.maxSessions)); try again later"))
             }
             session = s
@@ -235,7 +260,7 @@ public final class HTTPTransport: Sendable {
     // MARK: Event streams
 
     /// `GET /mcp`: the session's stream of server-to-client notifications.
-    func openSessionStream(_ request: Request) -> Response {
+    func openSessionStream(_ request: Request, grant: ScopeGrant) -> Response {
         if request.headers[Self.versionHeader].map({ !MCPServer.sessionVersions.contains($0) }) == true {
             var r = Self.text(.methodNotAllowed, "Method Not Allowed: 2026-07-28 has no GET stream; use subscriptions/listen")
             r.headers[.allow] = "POST"
@@ -247,6 +272,7 @@ public final class HTTPTransport: Sendable {
         guard let session = sessions.withLock({ $0[id] }) else {
             return Self.rpcError(.notFound, .init(JSONRPC.invalidRequest, "Session not found"))
         }
+        guard session.mcp.grant == grant else { return Self.sessionOfAnotherToken() }
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingNewest(1024))
         guard session.attach(continuation) else {
             return Self.rpcError(.conflict, .init(JSONRPC.invalidRequest, "Conflict: this session already has an open GET stream"))
@@ -261,9 +287,9 @@ public final class HTTPTransport: Sendable {
     }
 
     /// A 2026-07-28 `subscriptions/listen`: the acknowledgement, then notifications, until the client closes.
-    func listenStream(_ body: ByteBuffer) -> Response {
+    func listenStream(_ body: ByteBuffer, grant: ScopeGrant) -> Response {
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingNewest(1024))
-        let session = MCPSession(id: "listen-\(UUID().uuidString.lowercased())") { bytes in
+        let session = MCPSession(id: "listen-\(UUID().uuidString.lowercased())", grant: grant) { bytes in
             continuation.yield(Self.event(bytes))
         }
         let reply = body.withUnsafeReadableBytes { self.server.handle($0, session: session, later: { bytes in
@@ -313,7 +339,7 @@ public final class HTTPTransport: Sendable {
 
     // MARK: Sessions
 
-    func newSession() -> HTTPSession? {
+    func newSession(grant: ScopeGrant) -> HTTPSession? {
         let now = Date()
         return sessions.withLock { s -> HTTPSession? in
             if s.count >= options.maxSessions {
@@ -321,16 +347,20 @@ public final class HTTPTransport: Sendable {
                 for (id, session) in s where now.timeIntervalSince(session.lastUsed) > options.sessionIdleSeconds { s[id] = nil }
                 if s.count >= options.maxSessions { return nil }
             }
-            let session = HTTPSession(id: UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""), metrics: server.metrics)
+            let session = HTTPSession(id: UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""), grant: grant, metrics: server.metrics)
             s[session.id] = session
             return session
         }
     }
 
-    func deleteSession(_ request: Request) -> Response {
+    func deleteSession(_ request: Request, grant: ScopeGrant) -> Response {
         guard let id = request.headers[Self.sessionHeader] else {
             return Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "Bad Request: missing Mcp-Session-Id header"))
         }
+        guard let found = sessions.withLock({ $0[id] }) else {
+            return Self.rpcError(.notFound, .init(JSONRPC.invalidRequest, "Session not found"))
+        }
+        guard found.mcp.grant == grant else { return Self.sessionOfAnotherToken() }
         guard let session = sessions.withLock({ $0.removeValue(forKey: id) }) else {
             return Self.rpcError(.notFound, .init(JSONRPC.invalidRequest, "Session not found"))
         }
@@ -351,17 +381,23 @@ public final class HTTPTransport: Sendable {
     // MARK: Plain endpoints
 
     /// `GET /context/{scope}?max_events=&max_insights=&max_bytes=&since_position=`: the same JSON as the tool's structured content.
-    func context(path: String, query: String?) -> Response {
+    func context(path: String, query: String?, grant: ScopeGrant) -> Response {
         let start = monotonicNanoseconds()
         let encoded = String(path.dropFirst("/context/".count))
         guard let scope = encoded.removingPercentEncoding, !scope.isEmpty else {
             return Self.jsonError(.badRequest, "the path must be /context/{scope}, with a percent-encoded scope")
         }
+        guard grant.allows(scope) else { return Self.jsonError(.forbidden, grant.refusal(scope: scope)) }
         var arguments: [(String, JSONValue)] = [("scope", .string(scope))]
         for pair in (query ?? "").split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1)
             let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
             let raw = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? "") : ""
+            // The scope is the path's, and the one the grant was checked against: a `scope`
+            // in the query would override it (the last of a repeated argument wins).
+            if name == "scope" {
+                return Self.jsonError(.badRequest, "the scope is given by the path (/context/{scope}), not by a query parameter")
+            }
             if let i = Int64(raw) { arguments.append((name, .int(i))) } else { arguments.append((name, .string(raw))) }
         }
         let outcome = server.tools.contextJSON(.object(arguments))
@@ -407,6 +443,12 @@ public final class HTTPTransport: Sendable {
         return json(status, out)
     }
 
+    /// A session belongs to the token that initialized it; another token may not use it,
+    /// even one that knows its id.
+    static func sessionOfAnotherToken() -> Response {
+        rpcError(.forbidden, .init(JSONRPC.invalidRequest, "Forbidden: this session was started with another token"))
+    }
+
     static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
         Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
     }
@@ -419,11 +461,11 @@ final class HTTPSession: Sendable {
     private let stream = Mutex<AsyncStream<ByteBuffer>.Continuation?>(nil)
     private let used = Mutex(Date())
 
-    init(id: String, metrics: ServerMetrics) {
+    init(id: String, grant: ScopeGrant, metrics: ServerMetrics) {
         self.id = id
         // Notifications go to the GET stream when one is open; otherwise they are dropped and counted.
         let holder = SessionRef()
-        self.mcp = MCPSession(id: id) { bytes in
+        self.mcp = MCPSession(id: id, grant: grant) { bytes in
             if holder.session?.deliver(HTTPTransport.event(bytes)) != true { metrics.count("notifications_dropped") }
         }
         holder.session = self

@@ -84,7 +84,8 @@ public struct NDJSONExporter: Sendable {
     /// (`StoreError.destinationExists`). The file is flushed to disk before this
     /// returns, and removed if the export fails.
     public func export(from store: ColonyStore, toFile path: String) throws -> Summary {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        // O_EXCL already refuses an existing path, a symbolic link included; O_NOFOLLOW says so.
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if fd < 0 {
             if errno == EEXIST { throw StoreError.destinationExists(path: path) }
             throw StoreError.ioFailed(operation: "create", path: path, reason: String(cString: strerror(errno)))

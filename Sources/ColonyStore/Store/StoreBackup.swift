@@ -70,8 +70,13 @@ extension ColonyStore {
                             durationSeconds: Date().timeIntervalSince(started))
     }
 
-    /// A backup goes to a path that does not exist or is an empty directory.
+    /// A backup goes to a path that does not exist or is an empty directory; never
+    /// to a symbolic link (which would put the copy somewhere else than named).
     static func checkBackupDestination(_ path: String) throws {
+        var info = stat()
+        if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
+            throw StoreError.ioFailed(operation: "back up to", path: path, reason: "it is a symbolic link; refusing to follow it (name the real directory)")
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
         guard isDirectory.boolValue, (try? FileManager.default.contentsOfDirectory(atPath: path).isEmpty) == true else {

@@ -42,6 +42,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAStore(path: String, reason: String)
     /// A backup or export refused to write over something that exists.
     case destinationExists(path: String)
+    /// The store's `data.mdb` was deleted (or its directory removed) while the store was open.
+    /// Appends are refused: committed to an unlinked file, they would be lost at close.
+    /// Reads go on serving what was committed before.
+    case storeFileRemoved(path: String)
     /// Reading or writing a file other than the store's own failed (an export's output, an import's input).
     case ioFailed(operation: String, path: String, reason: String)
 
@@ -76,6 +80,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .storage(let e): return "storage error: \(e)"
         case .notAStore(let p, let r): return "\(p) is not a Colony store: \(r)"
         case .destinationExists(let p): return "\(p) exists and is not empty; refusing to write over it"
+        case .storeFileRemoved(let p):
+            return "the store's data file \(p)/data.mdb was deleted while the store was open; appends are refused because they would be lost (reads still serve what was committed); restore the directory from a backup or open the store again"
         case .ioFailed(let o, let p, let r): return "\(o) \(p): \(r)"
         }
     }

@@ -92,6 +92,8 @@ extension ColonyStore {
         let counters = writer?.snapshot ?? GroupCommitWriter.Counters()
         let fileSize = (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0
         let tables = try StoreError.wrap { try env.namedDatabases() }
+        // Slots of dead processes are freed first, so the count is of live readers.
+        _ = try? env.checkReaders()
         let readers = try StoreError.wrap { try env.readers() }
         return try read { txn in
             let head = try log.head(txn)

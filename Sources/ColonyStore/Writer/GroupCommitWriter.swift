@@ -66,6 +66,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var counters = Counters()
     private var unsyncedCommits = false
     private var lastSync = Date()
+    /// Batches committed since reader slots were last checked for dead processes.
+    private var commitsSinceReaderCheck = 0
     private var projectionsLagging = false
     private let done = DispatchSemaphore(value: 0)
 
@@ -215,11 +217,13 @@ final class GroupCommitWriter: @unchecked Sendable {
                 let batch = takeBatch()
                 cond.unlock()
                 commit(batch)
+                commitsSinceReaderCheck += 1
             } else {
                 cond.unlock()
                 if projectionsLagging { catchUpViews() }
             }
             syncIfDue()
+            clearStaleReadersIfDue()
         }
         if unsyncedCommits { try? env.sync(force: true) }
         done.signal()
@@ -247,6 +251,15 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func commit(_ batch: [Request]) {
+        // One fstat per batch: a commit into a deleted file would be acknowledged and then lost.
+        if (try? env.dataFileIsLinked()) == false {
+            let error = StoreError.storeFileRemoved(path: env.path)
+            cond.lock()
+            counters.failedAppends += batch.count
+            cond.unlock()
+            for request in batch { request.finish(.failure(error)) }
+            return
+        }
         var lagging = false
         var newHead: UInt64 = 0
         let results: [Result<AppendResult, Error>]
@@ -307,6 +320,22 @@ final class GroupCommitWriter: @unchecked Sendable {
         projectionsLagging = lagging
         counters.lastViewError = failure
         cond.unlock()
+    }
+
+    /// Every this many committed batches the writer looks for reader slots of dead processes.
+    static let readerCheckIntervalCommits = 64
+
+    /// Frees the reader slots of processes that died inside a read transaction.
+    ///
+    /// LMDB clears such slots only when asked (`mdb_reader_check`), and `Environment`
+    /// asks once, at open. A slot left by a killed reader pins the snapshot it was
+    /// reading, so no page freed after it can be reused and the file grows with every
+    /// commit for as long as this store stays open. Asking every 64 commits (a scan of
+    /// the reader table, microseconds) bounds that growth to the pages of 64 commits.
+    private func clearStaleReadersIfDue() {
+        guard commitsSinceReaderCheck >= Self.readerCheckIntervalCommits else { return }
+        commitsSinceReaderCheck = 0
+        _ = try? env.checkReaders()
     }
 
     private func syncIfDue() {

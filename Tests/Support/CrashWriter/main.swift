@@ -19,6 +19,12 @@
 // transaction, prints "holding" and sleeps until killed: a process that dies
 // holding the write lock and a reader slot, for the tests of what the next
 // process does with such a store.
+//
+//     colony-crash-writer STORE_PATH --hold-read
+//
+// Opens the environment, begins a read transaction only, prints "holding" and
+// sleeps until killed: a reader that dies pinning an old snapshot, for the tests
+// that the slot is reclaimed and the file does not grow without bound.
 
 import ColonyStore
 import ColonyTestSupport
@@ -47,8 +53,22 @@ func holdLocks(path: String) -> Never {
     fail("hold locks on \(path): the transaction ended\n", status: 1)
 }
 
+func holdRead(path: String) -> Never {
+    do {
+        let env = try Environment(path: path)
+        try env.read { _ in
+            FileHandle.standardOutput.write(Data("holding\n".utf8))
+            while true { sleep(60) }
+        }
+    } catch {
+        fail("hold a read transaction on \(path): \(error)\n", status: 1)
+    }
+    fail("hold a read transaction on \(path): the transaction ended\n", status: 1)
+}
+
 func run(arguments: [String]) async -> Int32 {
     if arguments.count == 3 && arguments[2] == "--hold-locks" { holdLocks(path: arguments[1]) }
+    if arguments.count == 3 && arguments[2] == "--hold-read" { holdRead(path: arguments[1]) }
     guard arguments.count >= 4, arguments.count <= 5, let count = Int(arguments[3]), count >= 0 else { fail(usage, status: 2) }
     let mode = arguments.count == 5 ? arguments[4] : "--durable"
     var options = StoreOptions()

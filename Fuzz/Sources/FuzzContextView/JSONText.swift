@@ -1,0 +1,1 @@
+../../../Sources/ColonyStore/Interchange/JSONText.swift
