@@ -19,11 +19,13 @@ let package = Package(
         // FuzzContextView also links in ColonyStore's JSONText.swift, a `package` type that
         // ColonyContext uses and another package cannot see.
         .executableTarget(name: "FuzzMCPMessage",
-                          dependencies: [.product(name: "ColonyStore", package: "Colony"), .product(name: "ColonyContext", package: "Colony")],
+                          dependencies: [.product(name: "ColonyStore", package: "Colony"), .product(name: "ColonyContext", package: "Colony"),
+                                         .product(name: "ColonySwarm", package: "Colony")],
                           exclude: ["ColonyMCP/Transports/HTTPTransport.swift"],
                           swiftSettings: fuzzerFlags, linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
         .executableTarget(name: "FuzzToolArguments",
-                          dependencies: [.product(name: "ColonyStore", package: "Colony"), .product(name: "ColonyContext", package: "Colony")],
+                          dependencies: [.product(name: "ColonyStore", package: "Colony"), .product(name: "ColonyContext", package: "Colony"),
+                                         .product(name: "ColonySwarm", package: "Colony")],
                           exclude: ["ColonyMCP/Transports/HTTPTransport.swift"],
                           swiftSettings: fuzzerFlags, linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
         .executableTarget(name: "FuzzNDJSONLine", dependencies: [.product(name: "ColonyStore", package: "Colony")],
