@@ -1,6 +1,7 @@
 import ColonyStore
 import ColonyTestSupport
 import Foundation
+import Synchronization
 import XCTest
 
 /// `ColonyStore.rebuild`: beside the live view, resumable, swapped in atomically.
@@ -30,7 +31,7 @@ final class RebuildTests: StoreTestCase {
         try await store.append(events("a", count: 45))
         let live = try store.dump(view: "failing")
 
-        failing.failAtPosition.set(27)
+        failing.stop(at: 27)
         XCTAssertNotNil(thrownError { try store.rebuild() }, "the rebuild stops at position 27")
 
         XCTAssertEqual(try store.unfinishedRebuilds(), ["failing": 20], "the chunks up to 20 were committed")
@@ -38,7 +39,7 @@ final class RebuildTests: StoreTestCase {
         XCTAssertEqual(try store.dump(view: "failing"), live, "the live view is untouched")
         XCTAssertEqual(try store.statistics().views.first?.checkpoint, 45)
 
-        failing.failAtPosition.set(nil)
+        failing.stop(at: nil)
         let report = try store.rebuild()
 
         XCTAssertEqual(report.resumedFrom, ["failing": 20])
@@ -52,7 +53,7 @@ final class RebuildTests: StoreTestCase {
         let v1 = FailingProjection(version: 1)
         let first = try openStore(projections: [v1]) { $0.writer.rebuildChunkEvents = 10 }
         try await first.append(events("a", count: 30))
-        v1.failAtPosition.set(25)
+        v1.stop(at: 25)
         XCTAssertNotNil(thrownError { try first.rebuild() })
         XCTAssertEqual(try first.unfinishedRebuilds(), ["failing": 20])
         first.close()
@@ -117,9 +118,9 @@ final class RebuildTests: StoreTestCase {
         let failing = FailingProjection()
         let store = try openStore(projections: [failing]) { $0.writer.rebuildChunkEvents = 5 }
         try await store.append(events("a", count: 12))
-        failing.failAtPosition.set(8)
+        failing.stop(at: 8)
         XCTAssertNotNil(thrownError { try store.rebuild() })
-        failing.failAtPosition.set(nil)
+        failing.stop(at: nil)
 
         let report = try store.verify()
 
@@ -133,26 +134,20 @@ final class RebuildTests: StoreTestCase {
 final class FailingProjection: Projection, @unchecked Sendable {
     let name = "failing"
     let version: UInt32
-    let failAtPosition = Locked<UInt64?>(nil)
+    private let failAtPosition = Mutex<UInt64?>(nil)
+
+    /// Makes `apply` throw at events from `position` on (nil: never).
+    func stop(at position: UInt64?) { failAtPosition.withLock { $0 = position } }
     init(version: UInt32 = 1) { self.version = version }
 
     struct Stop: Error {}
 
     func apply(_ events: [RecordedEvent], to view: ViewWriter) throws {
         for e in events {
-            if let stop = failAtPosition.get(), e.position >= stop { throw Stop() }
+            if let stop = failAtPosition.withLock({ $0 }), e.position >= stop { throw Stop() }
             let key = Array("v\(version):".utf8) + Array(e.streamBytes)
             let n = try view.get(key)?.first ?? 0
             try view.put(key, [n + 1])
         }
     }
-}
-
-/// A value shared between threads.
-final class Locked<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: T
-    init(_ value: T) { self.value = value }
-    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
-    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
 }

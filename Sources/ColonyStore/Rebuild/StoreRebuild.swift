@@ -45,7 +45,7 @@ extension ColonyStore {
             progress?(RebuildProgress(phase: phase, view: view, position: reached[view] ?? 0, head: head,
                                       eventsApplied: applied, eventsTotal: max(total, applied)))
         }
-        _ = try ColonyStore.catchUp(
+        try ColonyStore.catchUp(
             shadows, env: env, log: log, chunk: chunkEvents ?? options.writer.rebuildChunkEvents,
             onRun: { entry, at, head in
                 reached[entry.name] = at
@@ -64,15 +64,6 @@ extension ColonyStore {
     /// Views with a rebuild that was started and not swapped in (it stopped part-way), and
     /// the position each one's shadow tables reached. `rebuild` resumes them.
     public func unfinishedRebuilds() throws -> [String: UInt64] {
-        try read { txn in
-            var out: [String: UInt64] = [:]
-            try txn.scan(layout.checkpoints, prefix: ViewRebuild.checkpointPrefix) { key, value in
-                if let view = ViewRebuild.view(ofCheckpointKey: key), value.count == 12 {
-                    out[view] = Bytes.readUInt64LE(value, at: 0)
-                }
-                return true
-            }
-            return out
-        }
+        try read { try ViewRebuild.unfinished(layout, $0) }
     }
 }

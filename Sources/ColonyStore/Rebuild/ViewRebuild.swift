@@ -29,6 +29,17 @@ enum ViewRebuild {
         return String(decoding: key.dropFirst(checkpointPrefix.count), as: UTF8.self)
     }
 
+    /// The views whose shadow tables hold a rebuild that was not swapped in, and the position
+    /// each reached (read from their checkpoints).
+    static func unfinished(_ layout: StoreLayout, _ txn: some TransactionReading) throws -> [String: UInt64] {
+        var out: [String: UInt64] = [:]
+        try txn.scan(layout.checkpoints, prefix: checkpointPrefix) { key, value in
+            if let view = view(ofCheckpointKey: key), value.count == 12 { out[view] = Bytes.readUInt64LE(value, at: 0) }
+            return true
+        }
+        return out
+    }
+
     /// Named databases a store needs for `projections` and their shadow tables.
     static func databaseCount(_ projections: [any Projection]) -> Int {
         2 * projections.reduce(0) { $0 + 1 + $1.tables.count }

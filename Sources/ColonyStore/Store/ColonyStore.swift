@@ -67,7 +67,7 @@ public final class ColonyStore: Sendable {
             let set = try StoreError.wrap { try ProjectionSet.open(projections, env: env, log: log) }
             if !options.readOnly {
                 // Rebuild or catch up views before serving anything.
-                _ = try ColonyStore.catchUp(set, env: env, log: log, chunk: options.writer.rebuildChunkEvents)
+                try ColonyStore.catchUp(set, env: env, log: log, chunk: options.writer.rebuildChunkEvents)
             }
             let head = try StoreError.wrap { try env.read { try log.head($0) } }
             self.env = env
@@ -225,26 +225,21 @@ public final class ColonyStore: Sendable {
     /// transaction with its checkpoints; halves the chunk when LMDB finds a transaction
     /// too large. `onRun` hears each projection's position after each run it applied
     /// (with the head); `whenCurrent` runs inside the transaction that brings the set
-    /// level with the head, before it commits. Returns the events applied to the first
-    /// projection of the set.
+    /// level with the head, before it commits.
     static func catchUp(_ set: ProjectionSet, env: Environment, log: EventLog, chunk: Int,
                         onRun: ((ProjectionSet.Entry, UInt64, UInt64) -> Void)? = nil,
-                        whenCurrent: ((WriteTransaction) throws -> Void)? = nil) throws -> UInt64 {
-        guard let first = set.entries.first else { return 0 }
+                        whenCurrent: ((WriteTransaction) throws -> Void)? = nil) throws {
+        guard !set.entries.isEmpty else { return }
         var budget = max(chunk, 1)
-        var applied: UInt64 = 0
         var current = false
         while !current {
             do {
                 current = try StoreError.wrap {
                     try env.write { txn in
                         let head = try log.head(txn)
-                        let before = try set.checkpoint(first, txn)?.position ?? 0
                         let done = try set.advance(txn, headBefore: head, newEvents: [], catchUpBudget: budget,
                                                    onRun: onRun.map { f in { f($0, $1, head) } })
                         if done { try whenCurrent?(txn) }
-                        let after = try set.checkpoint(first, txn)?.position ?? head
-                        applied += after >= before ? after - before : after
                         return done
                     }
                 }
@@ -252,7 +247,6 @@ public final class ColonyStore: Sendable {
                 budget /= 2
             }
         }
-        return applied
     }
 
     func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {

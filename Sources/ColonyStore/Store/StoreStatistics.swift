@@ -105,15 +105,10 @@ extension ColonyStore {
                                    entries: try txn.count(entry.main)))
             }
             var otherViews: [StoreStatistics.View] = []
-            var unfinishedRebuilds: [String: UInt64] = [:]
             let registered = Set(projections.entries.map(\.name))
             try txn.scan(layout.checkpoints, prefix: []) { key, value in
                 let name = String(decoding: key, as: UTF8.self)
-                guard !registered.contains(name), value.count == 12 else { return true }
-                if let view = ViewRebuild.view(ofCheckpointKey: key) {
-                    unfinishedRebuilds[view] = Bytes.readUInt64LE(value, at: 0)
-                    return true
-                }
+                guard !registered.contains(name), value.count == 12, ViewRebuild.view(ofCheckpointKey: key) == nil else { return true }
                 let position = Bytes.readUInt64LE(value, at: 0)
                 otherViews.append(.init(name: name, version: Bytes.readUInt32LE(value, at: 8), checkpoint: position,
                                         lagEvents: head > position ? head - position : 0,
@@ -133,7 +128,7 @@ extension ColonyStore {
                 readersInUse: readers.count, readersReading: readers.filter { $0.transactionID != nil }.count,
                 readerProcessIDs: Array(Set(readers.map(\.processID))).sorted(),
                 maxReaders: info.maxReaders, durability: durability, views: views, otherViews: otherViews,
-                unfinishedRebuilds: unfinishedRebuilds,
+                unfinishedRebuilds: try ViewRebuild.unfinished(layout, txn),
                 tables: tables.map { .init(name: $0.name, entries: $0.statistics.entries, sizeBytes: $0.statistics.sizeBytes) },
                 batchesCommitted: counters.batches, eventsCommitted: counters.committedEvents,
                 queueDepthEvents: counters.queueDepthEvents, maxQueueDepthEvents: counters.maxQueueDepthEvents,
