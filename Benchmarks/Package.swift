@@ -5,7 +5,8 @@
 //
 //   cd Benchmarks && swift package --disable-sandbox benchmark
 //
-// It also holds colony-mcp-load, the MCP stdio load generator (Benchmarks/mcp/).
+// It also holds colony-load, the load generator and scenario harness (Benchmarks/load/,
+// Benchmarks/mcp/).
 //
 // See docs/PERFORMANCE.md for what each benchmark measures and the figures.
 import PackageDescription
@@ -23,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(name: "Colony", path: ".."),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1",
                  traits: countMallocs ? ["MallocInterposer"] : []),
     ],
@@ -38,17 +40,19 @@ let package = Package(
             path: "Benchmarks/ColonyBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // Load generator for MCP servers over stdio (Benchmarks/mcp/run-stdio.sh). It does not
-        // use package-benchmark, so it builds on its own quickly:
-        //   swift build -c release --product colony-mcp-load --scratch-path .build-load
+        // The load generator: MCP over stdio and HTTP, open and closed loop, and the six load
+        // scenarios (Benchmarks/load/run.sh). It does not use package-benchmark, so it builds on
+        // its own quickly:
+        //   swift build -c release --product colony-load --scratch-path .build-load
         .executableTarget(
-            name: "colony-mcp-load",
+            name: "colony-load",
             dependencies: [
                 "MCPLoadShim",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ColonyStore", package: "Colony"),
                 .product(name: "ColonyContext", package: "Colony"),
             ],
-            path: "MCPLoad"
+            path: "LoadGenerator"
         ),
         .target(name: "MCPLoadShim", path: "MCPLoadShim"),
         // The swarm's figures in docs/PERFORMANCE.md (assignment decision latency, assignments/s

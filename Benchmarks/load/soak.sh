@@ -27,8 +27,8 @@ if [[ -n "${COLONY_BIN:-}" ]]; then colony=$COLONY_BIN; else
     (cd "$root" && swift build -c release --product colony >&2)
     colony="$root/.build/release/colony"
 fi
-(cd "$bench" && swift build -c release --product colony-mcp-load --scratch-path .build-load >&2)
-load="$bench/.build-load/release/colony-mcp-load"
+(cd "$bench" && swift build -c release --product colony-load --scratch-path .build-load >&2)
+load="$bench/.build-load/release/colony-load"
 
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT

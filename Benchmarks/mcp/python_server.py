@@ -7,7 +7,7 @@ so it measures the SDK's own per-call cost, not a tuned server.
 
     python3 Benchmarks/mcp/python_server.py [--seed EVENTS --scopes S]
 
-`--seed` fills EVENTS events over S scopes named like colony-mcp-load's
+`--seed` fills EVENTS events over S scopes named like colony-load's
 `seed` (bench/s0000/agent ...), so get_context answers carry about as much text.
 """
 
@@ -44,7 +44,7 @@ def log_event(scope: str, text: str) -> dict:
 
 
 def seed_scope(index: int) -> str:
-    # colony-mcp-load's `seed` names its leaf scopes the same way.
+    # colony-load's `seed` names its leaf scopes the same way.
     return f"bench/s{index:04d}/agent"
 
 

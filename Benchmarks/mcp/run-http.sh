@@ -13,7 +13,7 @@
 # wrk measures throughput: each connection sends again as soon as it is answered, so
 # 1,000 connections saturate the CPUs and its latencies are queueing (Little's law).
 #
-# Open loop (colony-mcp-load http, like wrk2), for each rate in $RATES requests/s, the same
+# Open loop (colony-load http, like wrk2), for each rate in $RATES requests/s, the same
 # three endpoints one after the other, each for $OPEN_DURATION seconds (after a 1 s warm-up)
 # with $CONNECTIONS connections kept open: requests go out on a fixed schedule, one in flight
 # per connection, and each is timed from its scheduled send, so these latencies are what a
@@ -22,7 +22,7 @@
 # thread, about a third of a core at 20,000 requests/s.
 #
 # Knobs: COLONY_BENCH_STORE (a seeded store, else a new one with 1,000,000 events is seeded
-# by colony-mcp-load), COLONY_BENCH_SCOPE (bench/s0042/agent), CONNECTIONS (1000),
+# by colony-load), COLONY_BENCH_SCOPE (bench/s0042/agent), CONNECTIONS (1000),
 # DURATION (15), THREADS (2), RATES ("5000 10000 15000 20000 25000"), OPEN_DURATION (10), COLONY_BIN.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -39,8 +39,8 @@ if [[ -n "${COLONY_BIN:-}" ]]; then colony=$COLONY_BIN; else
     (cd "$root" && swift build -c release --product colony >&2)
     colony="$root/.build/release/colony"
 fi
-(cd "$bench" && swift build -c release --product colony-mcp-load --scratch-path .build-load >&2 && swift build -c release --product hello-hummingbird --scratch-path .build-load >&2)
-load="$bench/.build-load/release/colony-mcp-load"
+(cd "$bench" && swift build -c release --product colony-load --scratch-path .build-load >&2 && swift build -c release --product hello-hummingbird --scratch-path .build-load >&2)
+load="$bench/.build-load/release/colony-load"
 hello="$bench/.build-load/release/hello-hummingbird"
 
 tmp=$(mktemp -d)
@@ -79,12 +79,12 @@ run colony_get_context "http://127.0.0.1:3101/context/$scope"
 run colony_mcp_get_context -s "$tmp/mcp.lua" http://127.0.0.1:3101/mcp
 run hello_get_again http://127.0.0.1:3100/
 
-open_loop() {  # name, rate, colony-mcp-load http args…
+open_loop() {  # name, rate, colony-load http args…
     local name=$1 rate=$2; shift 2
     echo "== $name at $rate/s (open loop; load average $(cut -d" " -f1-3 /proc/loadavg))" >&2
     # Exit status 1 means some requests failed: the line says how many; carry on.
     "$load" http --label "$name" --connections "$connections" --rate "$rate" --duration "$open_duration" "$@" ||
-        echo "(colony-mcp-load exited with status $?)" >&2
+        echo "(colony-load exited with status $?)" >&2
 }
 for rate in $rates; do
     open_loop hello_get "$rate" --url http://127.0.0.1:3100/

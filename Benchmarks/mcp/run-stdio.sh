@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Colony's MCP server (`colony serve`) against a baseline built on the official Python SDK
-# (Benchmarks/mcp/python_server.py), both over stdio, measured in one run by colony-mcp-load.
+# (Benchmarks/mcp/python_server.py), both over stdio, measured in one run by colony-load.
 #
 #   Benchmarks/mcp/run-stdio.sh
 #
-# Steps: build `colony` and `colony-mcp-load` (release), seed a 1,000,000-event store in a
+# Steps: build `colony` and `colony-load` (release), seed a 1,000,000-event store in a
 # temporary directory (or reuse $COLONY_BENCH_STORE), then
 #   (a) get_context against colony: window 1, window 1 with --spin, window 64 (200,000 calls each)
 #   (b) the same against the Python server (5,000 calls each; it is slow), and the ratios
@@ -54,9 +54,9 @@ else
     (cd "$root" && swift build -c release --product colony "${scratch[@]}" >&2)
     colony="$(cd "$root" && swift build -c release --product colony "${scratch[@]}" --show-bin-path)/colony"
 fi
-say "building colony-mcp-load (release)"
-(cd "$bench" && swift build -c release --product colony-mcp-load --scratch-path .build-load >&2)
-load="$bench/.build-load/release/colony-mcp-load"
+say "building colony-load (release)"
+(cd "$bench" && swift build -c release --product colony-load --scratch-path .build-load >&2)
+load="$bench/.build-load/release/colony-load"
 
 # --- store ---
 if [[ -n "${COLONY_BENCH_STORE:-}" ]]; then
@@ -89,7 +89,7 @@ run() {
         echo "$line"
         echo "$line" >>"$out"
     fi
-    if [[ $status -ne 0 ]]; then echo "   ($label: colony-mcp-load exited $status)" >&2; fi
+    if [[ $status -ne 0 ]]; then echo "   ($label: colony-load exited $status)" >&2; fi
     return 0
 }
 

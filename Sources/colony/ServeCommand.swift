@@ -40,6 +40,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("durability"), help: ArgumentHelp("durable (acknowledge after fsync) or buffered:MS (fsync every MS milliseconds; a crash may lose the last MS ms).", valueName: "MODE"))
     var durability = "durable"
 
+    @Option(name: .customLong("write-queue"), help: ArgumentHelp("Events that may wait for the writer. When it is full, a write waits up to --write-wait, then fails with the retryable overloaded error (JSON-RPC -32001); low-priority events are shed once it is half full.", valueName: "EVENTS"))
+    var writeQueue = StoreOptions.Writer().queueCapacityEvents
+
+    @Option(name: .customLong("write-wait"), help: ArgumentHelp("How long a write waits for room in a full write queue before it is refused as overloaded (0: refuse at once).", valueName: "MS"))
+    var writeWait = StoreOptions.Writer().enqueueTimeoutMilliseconds
+
     @Option(name: .customLong("work-dir"), help: ArgumentHelp("Where start_export and start_backup write their files (default: work/ in the store directory).", valueName: "PATH"))
     var workDirectory: String?
 
@@ -80,6 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
             let logger = Logger(label: "colony.serve")
             var options = StoreOptions()
             options.durability = try Self.parseDurability(durability)
+            options.writer = try Self.writerOptions(queue: writeQueue, waitMilliseconds: writeWait)
             let path = location.resolvedPath
             // Creates the store in a missing or empty directory; refuses other directories,
             // a newer format or a failing disk with the exit statuses of every command.
@@ -90,6 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
                 store.close()
             }
             if let http {
+                Self.raiseDescriptorLimit()
                 let (host, port) = try Self.parseAddress(http)
                 let tokens = try accessTokens()
                 let transport: HTTPTransport
@@ -140,6 +148,37 @@ struct ServeCommand: AsyncParsableCommand {
             if a == "--http", i + 1 == arguments.count || arguments[i + 1].hasPrefix("-") { out.append(defaultHTTPAddress) }
         }
         return out
+    }
+
+    /// Each HTTP connection is a descriptor, and the usual soft limit (1,024) would refuse
+    /// connections long before memory or CPU run out: raise it to the hard limit, as Go's
+    /// runtime and most servers do. Best effort: a failure leaves the limit as it was.
+    static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        #if os(Linux)
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+        let resource = RLIMIT_NOFILE
+        #endif
+        if getrlimit(resource, &limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(resource, &limit)
+        }
+    }
+
+    /// The writer's queue and wait, checked. A call that writes more events at once than the
+    /// queue holds (assign_task of many tasks) is refused with an error that says so.
+    static func writerOptions(queue: Int, waitMilliseconds: Int) throws -> StoreOptions.Writer {
+        guard (1...100_000_000).contains(queue) else {
+            throw CLIError("--write-queue must be between 1 and 100,000,000 events, not \(queue)", exitCode: 2)
+        }
+        guard (0...600_000).contains(waitMilliseconds) else {
+            throw CLIError("--write-wait must be between 0 and 600,000 milliseconds, not \(waitMilliseconds)", exitCode: 2)
+        }
+        var writer = StoreOptions.Writer()
+        writer.queueCapacityEvents = queue
+        writer.enqueueTimeoutMilliseconds = waitMilliseconds
+        return writer
     }
 
     static func parseDurability(_ text: String) throws -> StoreOptions.Durability {

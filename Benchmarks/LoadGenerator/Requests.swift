@@ -6,7 +6,7 @@ enum Requests {
     static func initialize(id: Int, protocolVersion: String) -> [UInt8] {
         Array(("{\"jsonrpc\":\"2.0\",\"id\":\(id),\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
             + jsonString(protocolVersion)
-            + ",\"capabilities\":{},\"clientInfo\":{\"name\":\"colony-mcp-load\",\"version\":\"1.0\"}}}\n").utf8)
+            + ",\"capabilities\":{},\"clientInfo\":{\"name\":\"colony-load\",\"version\":\"1.0\"}}}\n").utf8)
     }
 
     static let initialized = Array("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n".utf8)

@@ -1,6 +1,6 @@
 /// Latency percentiles over every recorded sample (sorted once; runs are at most a few million calls).
 struct LatencySummary {
-    let p50: Double, p90: Double, p99: Double, p999: Double, max: Double
+    let p50: Double, p90: Double, p95: Double, p99: Double, p999: Double, max: Double
 
     /// `nanos` in any order; results in microseconds.
     init(nanos: [UInt64]) {
@@ -11,7 +11,7 @@ struct LatencySummary {
             let index = Swift.max(0, Swift.min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.up)) - 1))
             return Double(sorted[index]) / 1_000
         }
-        p50 = rank(0.50); p90 = rank(0.90); p99 = rank(0.99); p999 = rank(0.999)
+        p50 = rank(0.50); p90 = rank(0.90); p95 = rank(0.95); p99 = rank(0.99); p999 = rank(0.999)
         max = Double(sorted.last ?? 0) / 1_000
     }
 }

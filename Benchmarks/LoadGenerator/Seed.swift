@@ -19,7 +19,7 @@ enum Seed {
         Array("{\"text\":\"seeded event \(i): the agent ran the test suite and logged what it saw\"}".utf8)
     }
 
-    static func run(path: String, events: Int, scopes: Int) async throws {
+    static func run(path: String, events: Int, scopes: Int, quiet: Bool = false) async throws {
         if let entries = try? listDirectory(path), !entries.isEmpty {
             fail("\(path) is not empty: seed makes a new store (remove it first)")
         }
@@ -53,6 +53,7 @@ enum Seed {
         store.close()
         let seconds = Double(monotonicNanos() - started) / 1e9
         note("scopes \(scope(0)) … \(scope(scopes - 1)); \(events / max(scopes, 1)) events each")
+        if quiet { return }
         var line = JSONLine()
         line.add("store", path)
         line.add("events", events)

@@ -10,7 +10,7 @@ func monotonicNanos() -> UInt64 {
 
 /// Writes a line to standard error (progress and diagnostics; standard output carries only results).
 func note(_ message: String) {
-    var line = Array(("[colony-mcp-load] " + message + "\n").utf8)
+    var line = Array(("[colony-load] " + message + "\n").utf8)
     line.withUnsafeMutableBytes { _ = write(2, $0.baseAddress, $0.count) }
 }
 

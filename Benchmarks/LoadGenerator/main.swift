@@ -1,4 +1,4 @@
-// colony-mcp-load: a load generator for MCP servers over stdio (JSON-RPC lines), and an
+// colony-load: a load generator for MCP servers over stdio (JSON-RPC lines), and an
 // open-loop HTTP/1.1 load generator (`http`, see HTTPLoad.swift).
 //
 // The hot loop uses raw read(2)/write(2) on non-blocking pipes, pre-encoded request
@@ -11,16 +11,33 @@ import MCPLoadShim
 
 let usage = """
     usage:
-      colony-mcp-load seed --store PATH --events N --scopes S
-      colony-mcp-load stdio --calls N [--window W] [--tool get_context|log_event] [--scope S[,S…]]
+      colony-load seed --store PATH --events N --scopes S
+      colony-load stdio --calls N [--window W] [--tool get_context|log_event] [--scope S[,S…]]
                             [--rate R] [--warmup N] [--protocol V] [--timeout SECONDS] [--label L]
                             [--spin] -- COMMAND ARGS…
-      colony-mcp-load coldstart --runs K [--scope S] [--protocol V] [--timeout SECONDS] [--label L]
+      colony-load coldstart --runs K [--scope S] [--protocol V] [--timeout SECONDS] [--label L]
                                 -- COMMAND ARGS…
-      colony-mcp-load http --url http://HOST:PORT/PATH --connections C --rate R --duration SECONDS
+      colony-load http --url http://HOST:PORT/PATH --connections C --rate R --duration SECONDS
                            [--method GET|POST] [--body-file F] [--header 'Name: value']…
                            [--warmup SECONDS] [--timeout SECONDS] [--label L]
 
+      colony-load scenarios --colony PATH [--readers] [--writes] [--burst] [--mixed] [--stdio] [--swarm] [--all]
+                            [--short] [--duration SECONDS] [--store PATH] [--events N] [--durability MODE]
+                            [--sample-interval SECONDS] [--port P] [--strict] [--keep]
+
+    scenarios  the load scenarios of docs/PERFORMANCE.md, each against a fresh `colony serve` (PATH, a
+               release build) on one store (seeded with --events over 10,000 scopes unless --store):
+                 --readers  1,000 concurrent get_context clients over HTTP, 5,000/s open loop
+                 --writes   10,000 log_event/s sustained over HTTP (60 s; --duration 3600 for the soak,
+                            with --sample-interval 10 to print RSS every 10 s)
+                 --burst    steady writes, then 10x for 10 s, then steady again; reads throughout
+                 --mixed    90% get_context, 10% log_event over 10,000 scopes
+                 --stdio    one stdio server: get_context sequential and pipelined, log_event sequential
+                 --swarm    50 agents creating, assigning and completing tasks, closed loop
+               No flag (or --all) runs them all; --short runs each for 10-30 s (the whole set in about
+               5 minutes). Prints a Markdown table of requirement, measured figure and verdict, with
+               details; --strict exits 1 if a requirement was missed. The server's RSS and CPU are
+               sampled every second.
     seed       creates a Colony store of N events over S leaf scopes bench/s0000/agent …
     stdio      initialize, a warm-up (default 1,000 calls), then N tools/call with W in flight
                (closed loop), or with --rate R sent on schedule (open loop; latency from the
@@ -137,38 +154,39 @@ func http(_ args: Arguments) {
     let method = args.string("method", default: "GET")
     var body: [UInt8] = []
     if let path = args.options["body-file"] {
-        guard let file = fopen(path, "rb") else { fail("cannot read \(path): \(String(cString: strerror(errno)))") }
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while case let n = fread(&chunk, 1, chunk.count, file), n > 0 { body += chunk[..<n] }
-        fclose(file)
+        guard let text = ResourceSampler.readFile(path) else { fail("cannot read \(path): \(String(cString: strerror(errno)))") }
+        body = Array(text.utf8)
     }
-    // 1,000 connections need more descriptors than the usual soft limit of 1,024.
-    var limit = rlimit()
-    if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 && limit.rlim_cur < limit.rlim_max {
-        limit.rlim_cur = limit.rlim_max
-        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-    }
+    let url = args.string("url")
+    guard url.hasPrefix("http://") else { fail("--url must start with http:// (no TLS)") }
+    let rest = url.dropFirst("http://".count)
+    let authority = rest.prefix { $0 != "/" }
+    let path = rest.dropFirst(authority.count)
+    let host = String(authority.prefix { $0 != ":" })
+    guard let port = authority.contains(":") ? Int(authority.drop { $0 != ":" }.dropFirst()) : 80 else { fail("bad port in \(url)") }
+    let request = HTTPHead.request(method: method, path: path.isEmpty ? "/" : String(path), host: String(authority),
+                                   headers: args.lists["header"] ?? [], body: body)
+    var phases = [Phase(name: "run", seconds: seconds, rate: rate)]
+    if warmup > 0 { phases.insert(Phase(name: "warm-up", seconds: warmup, rate: rate, measured: false), at: 0) }
+    let pool = TrafficPool(name: "http", connections: connections, pacing: .open, phases: phases, source: FixedRequestSource(bytes: request))
+    let t = HTTPTraffic(host: host, port: port, pools: [pool]).run(drainSeconds: args.double("timeout") ?? 10, progress: false)[0].tally()
 
-    let load = HTTPLoad(url: args.string("url"), connections: connections, rate: rate, method: method,
-                        headers: args.lists["header"] ?? [], body: body)
-    let r = load.run(seconds: seconds, warmupSeconds: warmup, drainSeconds: args.double("timeout") ?? 10)
-
-    let latency = LatencySummary(nanos: r.latenciesNanos)
     var line = JSONLine()
     if let label = args.options["label"] { line.add("label", label) }
     line.add("connections", connections)
     line.add("rate", rate, decimals: 0)
-    line.add("seconds", r.seconds, decimals: 3)
-    line.add("completed", r.latenciesNanos.count)
-    line.add("achieved_per_s", Double(r.latenciesNanos.count) / r.seconds, decimals: 0)
-    line.add("p50_us", latency.p50)
-    line.add("p90_us", latency.p90)
-    line.add("p99_us", latency.p99)
-    line.add("p999_us", latency.p999)
-    line.add("max_us", latency.max)
-    line.add("errors", r.errors)
+    line.add("seconds", seconds, decimals: 3)
+    line.add("completed", Int(t.latency.totalCount))
+    line.add("achieved_per_s", Double(t.ok) / seconds, decimals: 0)
+    line.add("p50_us", t.percentile(50))
+    line.add("p90_us", t.percentile(90))
+    line.add("p99_us", t.percentile(99))
+    line.add("p999_us", t.percentile(99.9))
+    line.add("max_us", Double(t.latency.max))
+    line.add("errors", t.failed)
+    for (kind, n) in t.errors.sorted(by: { $0.key < $1.key }) { line.add("errors_" + kind, n) }
     line.print()
-    exit(r.errors == 0 ? 0 : 1)
+    exit(t.failed == 0 ? 0 : 1)
 }
 
 func coldstart(_ args: Arguments) {
@@ -218,6 +236,9 @@ case "coldstart":
 case "http":
     http(Arguments(argv.dropFirst(2), allowed: ["url", "connections", "rate", "duration", "method", "body-file", "header",
                                                 "warmup", "timeout", "label"]))
+case "scenarios":
+    await ScenariosCommand.run(Arguments(argv.dropFirst(2), allowed: ["colony", "store", "duration", "port", "durability", "events", "sample-interval"],
+                                         allowedFlags: ["readers", "writes", "burst", "mixed", "stdio", "swarm", "all", "short", "strict", "keep"]))
 case "-h", "--help", "help":
     print(usage)
 default:
