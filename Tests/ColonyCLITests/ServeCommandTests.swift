@@ -1,0 +1,69 @@
+import ColonyContext
+import ColonyStore
+import Foundation
+import XCTest
+
+/// `colony serve --write-queue/--write-wait`: a server that refuses writes it cannot queue,
+/// quickly and with the retryable error, and loses none it acknowledged.
+final class ServeCommandTests: CLITestCase {
+    /// Every line of a stdio session that sends `count` log_event calls at once (ids 1…count).
+    private func logEvents(_ count: Int) -> [UInt8] {
+        var lines = #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"# + "\n"
+        lines += #"{"jsonrpc":"2.0","method":"notifications/initialized"}"# + "\n"
+        for i in 1...count {
+            lines += #"{"jsonrpc":"2.0","id":\#(i),"method":"tools/call","params":{"name":"log_event","arguments":{"scope":"q/s\#(i % 7)","text":"event \#(i)"}}}"# + "\n"
+        }
+        return Array(lines.utf8)
+    }
+
+    /// The answers to the tool calls, by id: whether each succeeded and its text.
+    private func answers(_ output: String) throws -> [Int: (ok: Bool, text: String)] {
+        var result: [Int: (Bool, String)] = [:]
+        for line in output.split(separator: "\n") {
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            guard let id = object["id"] as? Int, id > 0 else { continue }
+            let answer = try XCTUnwrap(object["result"] as? [String: Any], "not a tool result: \(line)")
+            let text = ((answer["content"] as? [[String: Any]])?.first?["text"] as? String) ?? ""
+            result[id] = ((answer["isError"] as? Bool) != true, text)
+        }
+        return result
+    }
+
+    func test_aFullWriteQueueRefusesWritesAsRetryableAndKeepsEveryAcknowledgedOne() throws {
+        let calls = 300
+        let run = try colony(["serve", "--store", path("s"), "--write-queue", "1", "--write-wait", "0", "--log-level", "error"],
+                             stdin: logEvents(calls))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let byID = try answers(run.output)
+        XCTAssertEqual(byID.count, calls, "every call is answered")
+        let refused = byID.values.filter { !$0.ok }
+        XCTAssertGreaterThan(refused.count, 0, "300 writes at once into a queue of 1 with no wait: some must be refused")
+        for r in refused {
+            XCTAssertTrue(r.text.contains("write queue full") && r.text.contains("retryable"), "refusal should say the queue is full and retryable: \(r.text)")
+        }
+        // What was acknowledged is in the log, and nothing else is.
+        var options = StoreOptions()
+        options.readOnly = true
+        let store = try ColonyStore.open(at: path("s"), options: options)
+        defer { store.close() }
+        XCTAssertEqual(try store.headPosition(), UInt64(calls - refused.count))
+    }
+
+    func test_theDefaultQueueTakesTheSameWritesWithoutRefusing() throws {
+        let run = try colony(["serve", "--store", path("s"), "--log-level", "error"], stdin: logEvents(300))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let byID = try answers(run.output)
+        XCTAssertEqual(byID.count, 300)
+        XCTAssertEqual(byID.values.filter { !$0.ok }.count, 0)
+    }
+
+    func test_outOfRangeQueueAndWaitAreRefusedAtStart() throws {
+        for (arguments, message) in [(["--write-queue", "0"], "--write-queue must be between 1 and 100,000,000 events, not 0"),
+                                     (["--write-wait=-1"], "--write-wait must be between 0 and 600,000 milliseconds, not -1")] {
+            let run = try colony(["serve", "--store", path("s")] + arguments, stdin: [])
+            XCTAssertEqual(run.status, 2, "\(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("s") + "/data.mdb"), "nothing is created for a refused start")
+        }
+    }
+}
