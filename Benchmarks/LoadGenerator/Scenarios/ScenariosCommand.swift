@@ -16,6 +16,7 @@ enum ScenariosCommand {
         settings.port = args.int("port", default: 3190)
         settings.durability = args.string("durability", default: "durable")
         settings.sampleInterval = args.double("sample-interval")
+        settings.writeScopes = max(1, min(Scenarios.scopes, args.int("write-scopes", default: Scenarios.scopes)))
         let events = args.int("events", default: settings.short ? 100_000 : 1_000_000)
 
         var template = Array("/tmp/colony-load-XXXXXX".utf8CString)
