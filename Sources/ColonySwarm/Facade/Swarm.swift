@@ -50,18 +50,6 @@ struct SwarmViewReader {
     func trailStrength(_ agent: String, _ type: String, at time: Int64, config: SwarmConfiguration) throws -> Double {
         try trail(agent, type)?.trail.strength(at: time, config: config) ?? config.trailInitial
     }
-
-    /// Every registered agent that `include` accepts, by id.
-    func allAgents(where include: (AgentRecord) -> Bool = { _ in true }) throws -> [(id: String, record: AgentRecord)] {
-        var out: [(id: String, record: AgentRecord)] = []
-        out.reserveCapacity(Int(try counts.agents))
-        try view.scan(prefix: [], table: SwarmKeys.agents) { k, v in
-            let record = try AgentRecord.decode(v, key: SwarmKeys.agents)
-            if include(record) { out.append((id: String(decoding: k, as: UTF8.self), record: record)) }
-            return true
-        }
-        return out
-    }
 }
 
 extension ColonyStore {
