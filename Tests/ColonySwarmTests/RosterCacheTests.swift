@@ -26,6 +26,7 @@ final class RosterCacheTests: XCTestCase {
         XCTAssertEqual(cached.config, full.config, message, file: file, line: line)
         XCTAssertEqual(cached.ids, full.ids, message, file: file, line: line)
         XCTAssertEqual(cached.records, full.records, message, file: file, line: line)
+        XCTAssertEqual(cached.entries, cached.records.map(RosterEntry.init), message, file: file, line: line)
         for (required, indices) in cached.capable {
             XCTAssertEqual(indices, full.ids.indices.filter { full.records[$0].hasAll(required) }, "\(message): capable \(required)",
                            file: file, line: line)
@@ -93,14 +94,25 @@ final class RosterCacheTests: XCTestCase {
         XCTAssertEqual(t.store.rosterStatistics.loads, 1)
     }
 
-    func test_aConfigurationChangeIsReadInFull() async throws {
+    func test_aConfigurationChangeIsSeenAndAppliesToTheStoredTrails() async throws {
         let t = try SwarmTestStore()
         try await t.store.registerAgent("a", capabilities: [], at: at(0))
+        try await t.store.createTask("done", type: "x", at: at(0))
+        try await t.store.assign("done", at: at(0))
+        try await t.store.completeTask("done", success: true, durationMilliseconds: 1, at: at(0))
         try await t.store.createTask("t", type: "x", at: at(1))
-        XCTAssertEqual(try t.store.explainAssignment("t", at: at(1)).alpha, 1)
-        try await t.store.configureSwarm(SwarmConfiguration(alpha: 2), at: at(2))
-        XCTAssertEqual(try t.store.explainAssignment("t", at: at(2)).alpha, 2)
-        XCTAssertEqual(t.store.rosterStatistics.loads, 2)
+        let before = try t.store.explainAssignment("t", at: at(200))
+        XCTAssertEqual(before.alpha, 1)
+        try await t.store.configureSwarm(SwarmConfiguration(alpha: 2, rho: 0.5), at: at(200))
+        let after = try t.store.explainAssignment("t", at: at(200))
+        XCTAssertEqual(after.alpha, 2)
+        XCTAssertEqual(after.candidates.first?.trail, try t.store.trails(of: "a", at: at(200)).first?.strength)
+        XCTAssertLessThan(try XCTUnwrap(after.candidates.first?.trail), try XCTUnwrap(before.candidates.first?.trail),
+                          "the new evaporation rate applies to the trail read")
+        XCTAssertEqual(t.store.rosterStatistics.loads, 1)
+        let cached = try t.store.explainAssignment("t", at: at(250))
+        try t.reopen()
+        XCTAssertEqual(try t.store.explainAssignment("t", at: at(250)), cached)
     }
 
     func test_aReleaseWhoseAssigneeTheEventsCannotNameIsReadInFull() async throws {
@@ -130,6 +142,7 @@ final class RosterCacheTests: XCTestCase {
         var ahead = try t.store.swarmView { v in try RosterSnapshot.load(v, position: try v.view.appliedPosition()) }
         ahead.position += 5
         ahead.records[0].load = 2
+        ahead.entries[0].load = 2
         let cache = RosterCache(ahead)
         let served = try t.store.swarmView { v in try cache.snapshot(v, needs: [], now: at(1)) }
         XCTAssertEqual(served.records[0].load, 0)

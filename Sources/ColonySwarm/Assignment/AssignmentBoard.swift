@@ -40,7 +40,7 @@ struct AssignmentBoard {
     func eligible(for task: TaskRecord, reader: SwarmViewReader) throws -> Eligible {
         var out = Eligible()
         let column = roster.trails[task.type]
-        let n = roster.records.count
+        let n = roster.entries.count
         out.indices.reserveCapacity(n)
         out.trails.reserveCapacity(n)
         out.heuristics.reserveCapacity(n)
@@ -48,12 +48,12 @@ struct AssignmentBoard {
         // The agents with every required capability, when the roster listed them (it does for the
         // tasks it was asked about); otherwise every agent, checked here.
         let capable = roster.capable[task.required]
-        try roster.records.withUnsafeBufferPointer { records in
+        try roster.entries.withUnsafeBufferPointer { entries in
             for k in 0..<(capable?.count ?? n) {
                 let i = capable?[k] ?? k
-                let load = taken.isEmpty ? records[i].load : records[i].load + taken[i]
-                guard load < records[i].capacity, records[i].isAlive(at: now, heartbeatTimeout: timeout),
-                      capable != nil || records[i].hasAll(task.required) else { continue }
+                let load = taken.isEmpty ? entries[i].load : entries[i].load + taken[i]
+                guard load < entries[i].capacity, entries[i].isAlive(at: now, heartbeatTimeout: timeout),
+                      capable != nil || roster.records[i].hasAll(task.required) else { continue }
                 let tau: Double
                 switch column?[i] ?? .unread {
                 case .stored(let trail): tau = trail.strength(at: now, config: config)
@@ -62,8 +62,8 @@ struct AssignmentBoard {
                 }
                 out.indices.append(i)
                 out.trails.append(tau)
-                out.heuristics.append(AssignmentHeuristic.eta(load: Int(load), capacity: Int(records[i].capacity),
-                                                              capabilityCount: records[i].capabilities.count,
+                out.heuristics.append(AssignmentHeuristic.eta(load: Int(load), capacity: Int(entries[i].capacity),
+                                                              capabilityCount: Int(entries[i].capabilityCount),
                                                               requiredCount: task.required.count))
             }
         }

@@ -8,6 +8,30 @@ enum RosterTrail: Sendable, Equatable {
     case stored(PheromoneTrail)
 }
 
+/// What a decision reads of an agent for every candidate, packed (24 bytes) so a pass over
+/// thousands of agents stays in cache: no pointer to follow, unlike the record's capability list.
+struct RosterEntry: Sendable, Equatable {
+    var load: UInt32
+    var capacity: UInt32
+    var lastSeenMicroseconds: Int64
+    var capabilityCount: UInt32
+    var retired: Bool
+
+    init(_ a: AgentRecord) {
+        load = a.load
+        capacity = a.capacity
+        lastSeenMicroseconds = a.lastSeenMicroseconds
+        capabilityCount = UInt32(a.capabilities.count)
+        retired = a.retired
+    }
+
+    /// `AgentRecord.isAlive`.
+    @inline(__always)
+    func isAlive(at time: Int64, heartbeatTimeout: Int64) -> Bool {
+        !retired && time - lastSeenMicroseconds <= heartbeatTimeout
+    }
+}
+
 /// The swarm view's agents, and their trails for the task types decisions asked about,
 /// decoded, exactly as the view was at `position`: what the read side of a decision needs.
 ///
@@ -21,6 +45,8 @@ struct RosterSnapshot: Sendable {
     var ids: [String]
     /// `records[i]` is agent `ids[i]`'s record.
     var records: [AgentRecord]
+    /// `entries[i]` is `RosterEntry(records[i])`.
+    var entries: [RosterEntry]
     /// Per task type, each agent's trail by index; filled lazily by `readTrails`.
     var trails: [String: [RosterTrail]]
     /// Per set of required capabilities (sorted), the indices of the agents that have them all,
@@ -43,7 +69,8 @@ struct RosterSnapshot: Sendable {
             records.append(try AgentRecord.decode(value, key: SwarmKeys.agents))
             return true
         }
-        return RosterSnapshot(position: position, config: try v.config, ids: ids, records: records, trails: [:])
+        return RosterSnapshot(position: position, config: try v.config, ids: ids, records: records,
+                              entries: records.map(RosterEntry.init), trails: [:])
     }
 
     /// The index of agent `id`, by binary search.
@@ -65,8 +92,8 @@ struct RosterSnapshot: Sendable {
     /// Brings the snapshot to `position`, the view's position in `v`'s transaction, by reading
     /// the events after its own position and re-reading the agent records they can have changed
     /// (and forgetting those agents' trails). Returns false, leaving the snapshot half-changed,
-    /// when it cannot tell what changed: too many events, a configuration change, an event kind
-    /// it does not know, an agent gone, a release it cannot attribute. The caller then loads anew.
+    /// when it cannot tell what changed: too many events, an event kind it does not know, an agent
+    /// gone, a release it cannot attribute. The caller then loads anew.
     ///
     /// What the swarm projection changes in an agent record or a trail, and so what this must
     /// see (keep in step with `SwarmProjection`):
@@ -74,7 +101,8 @@ struct RosterSnapshot: Sendable {
     /// - `task.assigned`: the payload's agent (its load);
     /// - `task.completed`, `task.failed`, `task.requeued`: the task's assignee at that moment
     ///   (its load, completions, and its trail for the task's type), which no payload names;
-    /// - `swarm.configured`: the configuration (a full load then).
+    /// - `swarm.configured`: the configuration only (stored trails keep their strength and time;
+    ///   the configuration applies when they are read), read again.
     mutating func refresh(to target: UInt64, _ v: SwarmViewReader) throws -> Bool {
         guard target > position else { return target == position }
         let window = target - position
@@ -83,6 +111,7 @@ struct RosterSnapshot: Sendable {
         /// Task id → the position of the first event in the window that may release its assignee.
         var releases: [String: UInt64] = [:]
         var understood = true
+        var reconfigured = false
         var last = position
         try v.view.scanLog(from: position + 1, limit: Int(window)) { e in
             last = e.position
@@ -92,6 +121,8 @@ struct RosterSnapshot: Sendable {
                 if let id = PayloadReader(e.payload).string("agent") { dirty.insert(id) }
             case SwarmEvents.taskCompleted, SwarmEvents.taskFailed, SwarmEvents.taskRequeued:
                 if let id = PayloadReader(e.payload).string("task"), releases[id] == nil { releases[id] = e.position }
+            case SwarmEvents.swarmConfigured:
+                reconfigured = true
             case SwarmEvents.taskCreated, SwarmEvents.proposalOpened, SwarmEvents.voteCast, SwarmEvents.proposalClosed:
                 break
             default:
@@ -117,6 +148,7 @@ struct RosterSnapshot: Sendable {
                 guard let record else { return false }  // the view never removes an agent
                 if record.capabilities != records[i].capabilities { capable = [:] }  // never happens; see `capable`
                 records[i] = record
+                entries[i] = RosterEntry(record)
                 for type in types { trails[type]![i] = .unread }
             } else if let record {
                 var i = 0
@@ -127,10 +159,12 @@ struct RosterSnapshot: Sendable {
                 }
                 ids.insert(id, at: i)
                 records.insert(record, at: i)
+                entries.insert(RosterEntry(record), at: i)
                 capable = [:]
                 for type in types { trails[type]!.insert(.unread, at: i) }
             }
         }
+        if reconfigured { config = try v.config }
         position = target
         return true
     }
@@ -153,13 +187,19 @@ struct RosterSnapshot: Sendable {
         for required in requiredSets where capable[required] == nil {
             capable[required] = records.indices.filter { records[$0].hasAll(required) }
         }
+        var key: [UInt8] = []  // agent 0 type, built in one buffer: a full load looks up thousands
         for type in types {
             var column = trails.removeValue(forKey: type) ?? Array(repeating: .unread, count: ids.count)
             for required in Set(needs.lazy.filter { $0.type == type }.map(\.required)) {
                 for i in capable[required]! where column[i] == .unread {
-                    let a = records[i]
-                    guard a.load < a.capacity, a.isAlive(at: now, heartbeatTimeout: timeout) else { continue }
-                    column[i] = try v.trail(ids[i], type).map { .stored($0.trail) } ?? .absent
+                    guard entries[i].load < entries[i].capacity, entries[i].isAlive(at: now, heartbeatTimeout: timeout) else { continue }
+                    key.removeAll(keepingCapacity: true)
+                    key.append(contentsOf: ids[i].utf8)
+                    key.append(0)
+                    key.append(contentsOf: type.utf8)
+                    column[i] = try v.view.withValue(key, table: SwarmKeys.trails) { raw in
+                        try raw.map { .stored(try TrailRecord.decode($0, key: SwarmKeys.trails).trail) } ?? .absent
+                    }
                 }
             }
             trails[type] = column
