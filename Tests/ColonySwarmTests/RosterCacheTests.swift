@@ -11,7 +11,7 @@ final class RosterCacheTests: XCTestCase {
         -> (cached: RosterSnapshot, full: RosterSnapshot) {
         try store.swarmView { v in
             let cached = try store.rosterCache.snapshot(v, needs: needs, now: now)
-            var full = try RosterSnapshot.load(v, position: try v.view.appliedPosition())
+            var full = try RosterSnapshot.load(v, position: try v.log.appliedPosition())
             try full.readTrails(for: needs, now: now, v)
             return (cached, full)
         }
@@ -139,7 +139,7 @@ final class RosterCacheTests: XCTestCase {
         let t = try SwarmTestStore()
         try await t.store.registerAgent("a", capabilities: [], capacity: 2, at: at(0))
         // A roster that claims a later position than the view's, with a load the view does not have.
-        var ahead = try t.store.swarmView { v in try RosterSnapshot.load(v, position: try v.view.appliedPosition()) }
+        var ahead = try t.store.swarmView { v in try RosterSnapshot.load(v, position: try v.log.appliedPosition()) }
         ahead.position += 5
         ahead.records[0].load = 2
         ahead.entries[0].load = 2

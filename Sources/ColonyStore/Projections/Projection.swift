@@ -114,42 +114,11 @@ public struct ViewReader {
     @usableFromInline let txn: ReadTransaction
     @usableFromInline let main: Database
     @usableFromInline let extra: [String: Database]
-    /// The log and the view's checkpoint key, for `appliedPosition()` and the log reads.
-    let log: EventLog?
-    let checkpointKey: [UInt8]
 
-    init(txn: ReadTransaction, main: Database, extra: [String: Database], log: EventLog? = nil, checkpointKey: [UInt8] = []) {
+    init(txn: ReadTransaction, main: Database, extra: [String: Database]) {
         self.txn = txn
         self.main = main
         self.extra = extra
-        self.log = log
-        self.checkpointKey = checkpointKey
-    }
-
-    /// The log position up to which the view reflects the log, in this read transaction: the
-    /// view's checkpoint (0 before anything was applied). Every event at or before it is in the
-    /// view, none after it. A process-local cache of the view (ColonySwarm's roster) keys on it.
-    package func appliedPosition() throws -> UInt64 {
-        guard let log else { throw StoreError.invalidArgument("this view reader has no log") }
-        guard let raw = try txn.get(log.layout.checkpoints, key: checkpointKey) else { return 0 }
-        guard raw.count == 12 else {
-            throw StoreError.corruptView(view: "checkpoints", key: String(decoding: checkpointKey, as: UTF8.self),
-                                         reason: "value of \(raw.count) bytes")
-        }
-        return Bytes.readUInt64LE(raw, at: 0)
-    }
-
-    /// Up to `limit` committed events from `position` (inclusive) forward, in this read
-    /// transaction, calling `body` for each until it returns false.
-    package func scanLog(from position: UInt64, limit: Int, _ body: (RecordedEvent) throws -> Bool) throws {
-        guard let log else { throw StoreError.invalidArgument("this view reader has no log") }
-        try log.scan(from: position, direction: .forward, limit: limit, txn, body)
-    }
-
-    /// The event at `position`, in this read transaction.
-    package func event(at position: UInt64) throws -> RecordedEvent? {
-        guard let log else { throw StoreError.invalidArgument("this view reader has no log") }
-        return try log.event(at: position, txn)
     }
 
     /// Runs `body` with the stored bytes under `key`, without copying; the
@@ -174,5 +143,37 @@ public struct ViewReader {
         guard let table else { return main }
         guard let db = extra[table] else { throw StoreError.invalidArgument("view has no table named \(table)") }
         return db
+    }
+}
+
+/// The log as seen by a view's read transaction, beside the `ViewReader`: see
+/// `ColonyStore.withViewAndLog(_:_:)`. Kept apart from `ViewReader` so that `withView`, the
+/// context's hot read path, carries nothing more.
+package struct ViewLog {
+    let txn: ReadTransaction
+    let log: EventLog
+    let checkpointKey: [UInt8]
+
+    /// The log position up to which the view reflects the log, in this read transaction: the
+    /// view's checkpoint (0 before anything was applied). Every event at or before it is in the
+    /// view, none after it. A process-local cache of the view (ColonySwarm's roster) keys on it.
+    package func appliedPosition() throws -> UInt64 {
+        guard let raw = try txn.get(log.layout.checkpoints, key: checkpointKey) else { return 0 }
+        guard raw.count == 12 else {
+            throw StoreError.corruptView(view: "checkpoints", key: String(decoding: checkpointKey, as: UTF8.self),
+                                         reason: "value of \(raw.count) bytes")
+        }
+        return Bytes.readUInt64LE(raw, at: 0)
+    }
+
+    /// Up to `limit` committed events from `position` (inclusive) forward, in this read
+    /// transaction, calling `body` for each until it returns false.
+    package func scan(from position: UInt64, limit: Int, _ body: (RecordedEvent) throws -> Bool) throws {
+        try log.scan(from: position, direction: .forward, limit: limit, txn, body)
+    }
+
+    /// The event at `position`, in this read transaction.
+    package func event(at position: UInt64) throws -> RecordedEvent? {
+        try log.event(at: position, txn)
     }
 }

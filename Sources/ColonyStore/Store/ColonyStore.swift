@@ -219,8 +219,16 @@ public final class ColonyStore: Sendable {
     /// This is the O(1) read path: `withValue` hands out the stored bytes without copying.
     public func withView<T>(_ name: String, _ body: (ViewReader) throws -> T) throws -> T {
         guard let entry = projections.entry(named: name) else { throw StoreError.unknownView(name) }
+        return try read { txn in try body(ViewReader(txn: txn, main: entry.main, extra: entry.extra)) }
+    }
+
+    /// `withView`, with the log readable in the same read transaction: the view's applied
+    /// position and the events after it, for a process-local cache of the view.
+    package func withViewAndLog<T>(_ name: String, _ body: (ViewReader, ViewLog) throws -> T) throws -> T {
+        guard let entry = projections.entry(named: name) else { throw StoreError.unknownView(name) }
         return try read { txn in
-            try body(ViewReader(txn: txn, main: entry.main, extra: entry.extra, log: log, checkpointKey: entry.checkpointKey))
+            try body(ViewReader(txn: txn, main: entry.main, extra: entry.extra),
+                     ViewLog(txn: txn, log: log, checkpointKey: entry.checkpointKey))
         }
     }
 

@@ -23,6 +23,8 @@ public enum Swarm {
 /// Typed reads of the swarm view inside one read transaction.
 struct SwarmViewReader {
     let view: ViewReader
+    /// The log in the same read transaction (the view's position, the events after it).
+    let log: ViewLog
 
     func load<R: ViewRecord>(_ type: R.Type, _ key: [UInt8], table: String?) throws -> R? {
         try view.withValue(key, table: table) { raw in try raw.map { try R.decode($0, key: table ?? "main") } }
@@ -56,7 +58,7 @@ extension ColonyStore {
     /// Runs `body` with the swarm view in one read transaction.
     func swarmView<T>(_ body: (SwarmViewReader) throws -> T) throws -> T {
         do {
-            return try withView("swarm") { try body(SwarmViewReader(view: $0)) }
+            return try withViewAndLog("swarm") { try body(SwarmViewReader(view: $0, log: $1)) }
         } catch StoreError.unknownView {
             throw SwarmError.swarmViewNotRegistered
         }

@@ -35,7 +35,7 @@ final class RosterCache: Sendable {
     /// The roster as the view is in `v`'s transaction, with the trails of the agents that could take
     /// a task of each (type, required) in `needs` at `now` read.
     func snapshot(_ v: SwarmViewReader, needs: [(type: String, required: [String])], now: Int64) throws -> RosterSnapshot {
-        let position = try v.view.appliedPosition()
+        let position = try v.log.appliedPosition()
         return try state.withLock { state in
             // Taken out while it changes, so a refresh that throws or gives up leaves nothing half-done
             // behind, and so the arrays are uniquely held and change in place.

@@ -113,7 +113,7 @@ struct RosterSnapshot: Sendable {
         var understood = true
         var reconfigured = false
         var last = position
-        try v.view.scanLog(from: position + 1, limit: Int(window)) { e in
+        try v.log.scan(from: position + 1, limit: Int(window)) { e in
             last = e.position
             guard e.streamBytes.starts(with: RosterSnapshot.swarmPrefix) else { return true }
             switch e.kind {
@@ -137,7 +137,7 @@ struct RosterSnapshot: Sendable {
             // The task's last effective assignment. If it came before the window's first release, every
             // release in the window took the task off that assignment's agent. If it came after, the
             // first release took it off an earlier assignee this cannot name.
-            guard task.assignedPosition < firstRelease, let assigned = try v.view.event(at: task.assignedPosition),
+            guard task.assignedPosition < firstRelease, let assigned = try v.log.event(at: task.assignedPosition),
                   let agent = PayloadReader(assigned.payload).string("agent") else { return false }
             dirty.insert(agent)
         }
