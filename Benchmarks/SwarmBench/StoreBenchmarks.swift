@@ -50,21 +50,85 @@ enum StoreBenchmarks {
         return (Double(assigned) / seconds, Latency(samples), (events, Double(events) / rebuildSeconds))
     }
 
+    /// What happens to the store between two timed decisions of `decisionFromView`.
+    enum Between: CustomStringConvertible {
+        /// Nothing: the view has not moved, the handle's roster is used as it is.
+        case nothing
+        /// `n` agents send a heartbeat (round robin): the roster is brought forward from those events.
+        case heartbeats(Int)
+        /// A `swarm.configured` event: the roster is brought forward (the configuration read again).
+        case reconfigure
+        /// The store is closed and opened again: the new handle's first decision reads every record.
+        case reopen
+
+        var description: String {
+            switch self {
+            case .nothing: return "view unchanged since the last decision"
+            case .heartbeats(let n): return "\(n) heartbeat\(n == 1 ? "" : "s") appended before each decision"
+            case .reconfigure: return "swarm.configured before each decision"
+            case .reopen: return "the store reopened before each decision (full read)"
+            }
+        }
+    }
+
     /// `explainAssignment` on a queued task: the read side of one decision from the stored view
-    /// (one read transaction, every agent and its trail decoded, probabilities computed).
-    static func decisionFromView(agents: Int, calls: Int) async throws -> Latency {
+    /// (one read transaction; the handle's roster of agents and trails, brought to the view's
+    /// position; every candidate's probability). Only the `explainAssignment` calls are timed.
+    /// With `trails`, every agent has a trail for the task's type (one completed task each).
+    static func decisionFromView(agents: Int, calls: Int, between: Between = .nothing, trails: Bool = false) async throws -> Latency {
         let path = temporaryStorePath("explain")
-        let store = try Swarm.open(at: path, options: options(durable: false))
+        var store = try Swarm.open(at: path, options: options(durable: false))
         defer { store.close(); try? FileManager.default.removeItem(atPath: path) }
         for i in 0..<agents {
             try await store.registerAgent("agent-\(i)", capabilities: ["swift"], capacity: 4, at: t0)
         }
-        try await store.createTask("task", type: "review", requires: ["swift"], at: t0)
+        if trails {
+            // One task per agent, assigned to it and completed, by raw events (the facade's `assign` picks at random).
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for chunk in stride(from: 0, to: agents, by: 500) {
+                    group.addTask { [store] in
+                        for i in chunk..<min(chunk + 500, agents) {
+                            let stream = SwarmEvents.taskStream("done-\(i)")
+                            let events = [
+                                (SwarmEvents.taskCreated, #"{"task":"done-\#(i)","type":"review","requires":["swift"],"priority":0}"#),
+                                (SwarmEvents.taskAssigned, #"{"task":"done-\#(i)","agent":"agent-\#(i)","seed":"0"}"#),
+                                (SwarmEvents.taskCompleted, #"{"task":"done-\#(i)","success":true,"durationMilliseconds":\#(500 + i % 1000)}"#),
+                            ]
+                            for (n, (kind, payload)) in events.enumerated() {
+                                try await store.append(NewEvent(stream: stream, kind: kind, payload: Array(payload.utf8),
+                                                                timeMicroseconds: t0 + Int64(n) * 1_000_000 + Int64(i)))
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let made = try store.trails(of: "agent-0", at: t0).count
+            precondition(made == 1, "agent-0 has a trail")
+        }
+        let start = t0 + 10_000_000
+        try await store.createTask("task", type: "review", requires: ["swift"], at: start)
+        _ = try store.explainAssignment("task", limit: 1, at: start)
         var samples: [UInt64] = []
+        var heartbeat = 0
         for i in 0..<calls {
+            let now = start + 1 + Int64(i)
+            switch between {
+            case .nothing: break
+            case .heartbeats(let n):
+                for _ in 0..<n {
+                    try await store.heartbeat(agent: "agent-\(heartbeat % agents)", at: now)
+                    heartbeat += 1
+                }
+            case .reconfigure: try await store.configureSwarm(SwarmConfiguration(), at: now)
+            case .reopen:
+                store.close()
+                store = try Swarm.open(at: path, options: options(durable: false))
+            }
             let s = nowNanos()
-            _ = try store.explainAssignment("task", limit: 1, at: t0 + Int64(i))
+            let e = try store.explainAssignment("task", limit: 1, at: now)
             samples.append(nowNanos() - s)
+            precondition(e.eligibleCount == agents, "every agent eligible (\(e.eligibleCount) of \(agents))")
         }
         return Latency(samples)
     }

@@ -8,10 +8,34 @@ import Foundation
 //   .build-swarm-bench/release/colony-swarm-bench
 //
 // Stores live in the system's temporary directory and are removed afterwards.
+// COLONY_SWARM_BENCH_ONLY=view runs only the decisions read from the stored view (about 2 minutes),
+// COLONY_SWARM_BENCH_AGENTS=5000 (or 50) only those with that many agents.
+
+/// COLONY_SWARM_BENCH_AGENTS=N keeps only the from-the-view lines with N agents (50 or 5000).
+let onlyAgents = ProcessInfo.processInfo.environment["COLONY_SWARM_BENCH_AGENTS"].flatMap { Int($0) }
+
+/// The read side of a decision from the stored view, in each of the situations `StoreBenchmarks.Between` names.
+func decisionsFromView() async throws {
+    print("== decision read from the stored view (explainAssignment: one read txn, the handle's roster brought to the view's position) ==")
+    for trails in [false, true] {
+        print(trails ? "-- every agent has a trail for the task's type --" : "-- no trails yet (τ is the initial strength) --")
+        for between in [StoreBenchmarks.Between.nothing, .heartbeats(1), .heartbeats(20), .reconfigure, .reopen] {
+            for agents in [50, 5_000] where onlyAgents == nil || onlyAgents == agents {
+                let calls = between.isReopen ? (agents == 50 ? 2_000 : 500) : agents == 50 ? 20_000 : 2_000
+                let l = try await StoreBenchmarks.decisionFromView(agents: agents, calls: calls, between: between, trails: trails)
+                print(String(format: "%5d agents, ", agents) + "\(between): " + l.text)
+            }
+        }
+    }
+}
+
+extension StoreBenchmarks.Between {
+    var isReopen: Bool { if case .reopen = self { return true } else { return false } }
+}
 
 if ProcessInfo.processInfo.environment["COLONY_SWARM_BENCH_ONLY"] == "view" {
-    // For profiling the read side alone: perf record -g colony-swarm-bench with this set.
-    print(" 5000 agents: " + (try await StoreBenchmarks.decisionFromView(agents: 5_000, calls: 2_000)).text)
+    // The from-the-view figures alone (about a minute); also for profiling: perf record -g colony-swarm-bench.
+    try await decisionsFromView()
     exit(0)
 }
 
@@ -20,9 +44,7 @@ _ = DecisionBenchmark.run(agents: 50, decisions: 20_000)  // warm-up
 print("   50 agents: " + DecisionBenchmark.run(agents: 50, decisions: 200_000).text)
 print(" 5000 agents: " + DecisionBenchmark.run(agents: 5_000, decisions: 20_000).text)
 
-print("== decision read from the stored view (explainAssignment: one read txn, all agents and trails) ==")
-print("   50 agents: " + (try await StoreBenchmarks.decisionFromView(agents: 50, calls: 20_000)).text)
-print(" 5000 agents: " + (try await StoreBenchmarks.decisionFromView(agents: 5_000, calls: 500)).text)
+try await decisionsFromView()
 
 print("== assignments/s through the library into a real store (50 agents; 100,000 / 20,000 / 2,000 tasks for batches of 1,000 / 100 / 1) ==")
 for durable in [true, false] {

@@ -145,3 +145,35 @@ public struct ViewReader {
         return db
     }
 }
+
+/// The log as seen by a view's read transaction, beside the `ViewReader`: see
+/// `ColonyStore.withViewAndLog(_:_:)`. Kept apart from `ViewReader` so that `withView`, the
+/// context's hot read path, carries nothing more.
+package struct ViewLog {
+    let txn: ReadTransaction
+    let log: EventLog
+    let checkpointKey: [UInt8]
+
+    /// The log position up to which the view reflects the log, in this read transaction: the
+    /// view's checkpoint (0 before anything was applied). Every event at or before it is in the
+    /// view, none after it. A process-local cache of the view (ColonySwarm's roster) keys on it.
+    package func appliedPosition() throws -> UInt64 {
+        guard let raw = try txn.get(log.layout.checkpoints, key: checkpointKey) else { return 0 }
+        guard raw.count == 12 else {
+            throw StoreError.corruptView(view: "checkpoints", key: String(decoding: checkpointKey, as: UTF8.self),
+                                         reason: "value of \(raw.count) bytes")
+        }
+        return Bytes.readUInt64LE(raw, at: 0)
+    }
+
+    /// Up to `limit` committed events from `position` (inclusive) forward, in this read
+    /// transaction, calling `body` for each until it returns false.
+    package func scan(from position: UInt64, limit: Int, _ body: (RecordedEvent) throws -> Bool) throws {
+        try log.scan(from: position, direction: .forward, limit: limit, txn, body)
+    }
+
+    /// The event at `position`, in this read transaction.
+    package func event(at position: UInt64) throws -> RecordedEvent? {
+        try log.event(at: position, txn)
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import Synchronization
 
 /// An event-sourced store: an append-only log in LMDB and the materialized
 /// views that projections keep from it, updated in the same transaction.
@@ -27,6 +28,8 @@ public final class ColonyStore: Sendable {
     let projections: ProjectionSet
     let writer: GroupCommitWriter?
     let headWatcher: HeadWatcher
+    /// Process-local state that modules built on the store keep per store handle.
+    package let attachments = StoreAttachments()
     private let state = ClosedFlag()
 
     /// Opens (creating if needed) the store in directory `path`.
@@ -219,6 +222,16 @@ public final class ColonyStore: Sendable {
         return try read { txn in try body(ViewReader(txn: txn, main: entry.main, extra: entry.extra)) }
     }
 
+    /// `withView`, with the log readable in the same read transaction: the view's applied
+    /// position and the events after it, for a process-local cache of the view.
+    package func withViewAndLog<T>(_ name: String, _ body: (ViewReader, ViewLog) throws -> T) throws -> T {
+        guard let entry = projections.entry(named: name) else { throw StoreError.unknownView(name) }
+        return try read { txn in
+            try body(ViewReader(txn: txn, main: entry.main, extra: entry.extra),
+                     ViewLog(txn: txn, log: log, checkpointKey: entry.checkpointKey))
+        }
+    }
+
     // MARK: Internals
 
     /// Brings `set` level with the log in chunks of at most `chunk` events, each one
@@ -252,6 +265,25 @@ public final class ColonyStore: Sendable {
     func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
         if isClosed { throw StoreError.closed }
         return try StoreError.wrap { try env.read(body) }
+    }
+}
+
+/// Process-local objects kept per store handle, one per type, made on first use: how a module
+/// built on the store (ColonySwarm's roster cache) keeps state with the handle it serves,
+/// and drops it with the handle.
+package final class StoreAttachments: Sendable {
+    private let objects = Mutex<[ObjectIdentifier: any Sendable]>([:])
+
+    package init() {}
+
+    /// The handle's object of type `T`, made by `make` the first time.
+    package func object<T: AnyObject & Sendable>(_ type: T.Type = T.self, _ make: () -> T) -> T {
+        objects.withLock { objects in
+            if let existing = objects[ObjectIdentifier(T.self)] as? T { return existing }
+            let made = make()
+            objects[ObjectIdentifier(T.self)] = made
+            return made
+        }
     }
 }
 

@@ -66,6 +66,59 @@ public struct AntColony: Sendable, Equatable {
         return (last, weight(trail: candidates[last].trail, heuristic: candidates[last].heuristic) / total)
     }
 
+    /// `choose` over the candidates' weights (`weight(trail:heuristic:)` of each, in order),
+    /// computed beforehand: the same sum, the same single draw, the same result.
+    func choose<R: RandomNumberGenerator>(weights: [Double], using rng: inout R) -> (index: Int, probability: Double)? {
+        guard !weights.isEmpty else { return nil }
+        var total = 0.0
+        for w in weights { total += w }
+        let u = Double(rng.next() >> 11) * 0x1.0p-53
+        guard total > 0, total.isFinite else {
+            let i = min(Int(u * Double(weights.count)), weights.count - 1)
+            return (i, 1 / Double(weights.count))
+        }
+        let target = u * total
+        var running = 0.0
+        var last = 0
+        for (i, w) in weights.enumerated() {
+            guard w > 0 else { continue }
+            running += w
+            last = i
+            if target < running { return (i, w / total) }
+        }
+        return (last, weights[last] / total)
+    }
+
+    /// The `limit` most probable candidates, given their weights in order, most probable first and
+    /// then by `id`, with the probability `explain` gives each: what sorting all of `explain`'s
+    /// output and keeping the first `limit` gives, without sorting them all.
+    static func mostProbable(weights: [Double], limit: Int, id: (Int) -> String) -> [(index: Int, probability: Double)] {
+        let n = weights.count
+        let total = weights.reduce(0, +)
+        let uniform = !(total > 0 && total.isFinite)
+        func probability(_ k: Int) -> Double { uniform ? 1 / Double(n) : weights[k] / total }
+        func before(_ a: (index: Int, probability: Double), _ b: (index: Int, probability: Double)) -> Bool {
+            a.probability != b.probability ? a.probability > b.probability : id(a.index) < id(b.index)
+        }
+        let keep = max(0, min(limit, n))
+        guard keep > 0 else { return [] }
+        if keep * 4 >= n { return (0..<n).map { ($0, probability($0)) }.sorted(by: before).prefix(keep).map { $0 } }
+        var top: [(index: Int, probability: Double)] = []
+        top.reserveCapacity(keep + 1)
+        for k in 0..<n {
+            let c = (index: k, probability: probability(k))
+            if top.count == keep && !before(c, top[keep - 1]) { continue }
+            var low = 0, high = top.count
+            while low < high {
+                let mid = (low + high) / 2
+                if before(top[mid], c) { low = mid + 1 } else { high = mid }
+            }
+            top.insert(c, at: low)
+            if top.count > keep { top.removeLast() }
+        }
+        return top
+    }
+
     /// Each candidate's weight and probability, in the given order.
     public func explain(_ candidates: [AssignmentCandidate]) -> [ExplainedCandidate] {
         let weights = candidates.map { weight(trail: $0.trail, heuristic: $0.heuristic) }

@@ -1,44 +1,86 @@
-/// The live agents of one assignment call, read once from the view, with the loads
-/// the call's earlier decisions added, so a batch respects every agent's capacity.
+/// The agents of one assignment call, as the roster had them at the call's view position,
+/// with the loads the call's earlier decisions added, so a batch respects every agent's capacity.
 struct AssignmentBoard {
     let config: SwarmConfiguration
     let now: Int64
-    private(set) var agents: [(id: String, record: AgentRecord)]
-    /// τ per task type, by board index, read from the view once per call.
-    private var trails: [String: [Double]] = [:]
+    let roster: RosterSnapshot
+    /// Tasks this call gave each agent so far, by roster index; empty until the first.
+    private var taken: [UInt32] = []
 
-    init(reader: SwarmViewReader, config: SwarmConfiguration, now: Int64) throws {
-        self.config = config
+    init(roster: RosterSnapshot, now: Int64) {
+        self.config = roster.config
         self.now = now
-        agents = try reader.allAgents { $0.isAlive(at: now, heartbeatTimeout: config.heartbeatTimeoutMicroseconds) }
+        self.roster = roster
     }
 
-    /// The eligible agents for `task` (capabilities, room, alive) with τ and η; their board indices beside.
-    mutating func candidates(for task: TaskRecord, reader: SwarmViewReader) throws -> (indices: [Int], candidates: [AssignmentCandidate]) {
+    /// The agents eligible for one task, in the view's agent order, as parallel columns (a few
+    /// flat arrays of numbers: at 5,000 agents an array of candidate structs was large enough for
+    /// the allocator to map and unmap it on every decision).
+    struct Eligible {
+        /// Roster indices.
         var indices: [Int] = []
-        var out: [AssignmentCandidate] = []
-        var taus = trails.removeValue(forKey: task.type) ?? Array(repeating: -1, count: agents.count)
-        defer { trails[task.type] = taus }
-        for i in agents.indices {
-            let a = agents[i].record
-            guard a.load < a.capacity, a.hasAll(task.required) else { continue }
-            if taus[i] < 0 { taus[i] = try reader.trailStrength(agents[i].id, task.type, at: now, config: config) }
-            let tau = taus[i]
-            let eta = AssignmentHeuristic.eta(load: Int(a.load), capacity: Int(a.capacity),
-                                              capabilityCount: a.capabilities.count, requiredCount: task.required.count)
-            indices.append(i)
-            out.append(AssignmentCandidate(agentID: agents[i].id, trail: tau, heuristic: eta))
+        /// τ of each, at the decision time.
+        var trails: [Double] = []
+        /// η of each.
+        var heuristics: [Double] = []
+
+        var count: Int { indices.count }
+
+        /// τ^α·η^β of each, in order.
+        func weights(_ colony: AntColony) -> [Double] {
+            var out: [Double] = []
+            out.reserveCapacity(count)
+            for k in 0..<count { out.append(colony.weight(trail: trails[k], heuristic: heuristics[k])) }
+            return out
         }
-        return (indices, out)
+    }
+
+    /// The eligible agents for `task` (alive, capabilities, room) with τ and η. `reader` reads a
+    /// trail the roster has not read (it reads those of every agent eligible when the call began).
+    func eligible(for task: TaskRecord, reader: SwarmViewReader) throws -> Eligible {
+        var out = Eligible()
+        let column = roster.trails[task.type]
+        let n = roster.entries.count
+        out.indices.reserveCapacity(n)
+        out.trails.reserveCapacity(n)
+        out.heuristics.reserveCapacity(n)
+        let timeout = config.heartbeatTimeoutMicroseconds
+        // The agents with every required capability, when the roster listed them (it does for the
+        // tasks it was asked about); otherwise every agent, checked here.
+        let capable = roster.capable[task.required]
+        try roster.entries.withUnsafeBufferPointer { entries in
+            for k in 0..<(capable?.count ?? n) {
+                let i = capable?[k] ?? k
+                let load = taken.isEmpty ? entries[i].load : entries[i].load + taken[i]
+                guard load < entries[i].capacity, entries[i].isAlive(at: now, heartbeatTimeout: timeout),
+                      capable != nil || roster.records[i].hasAll(task.required) else { continue }
+                let tau: Double
+                switch column?[i] ?? .unread {
+                case .stored(let trail): tau = trail.strength(at: now, config: config)
+                case .absent: tau = config.trailInitial
+                case .unread: tau = try reader.trailStrength(roster.ids[i], task.type, at: now, config: config)
+                }
+                out.indices.append(i)
+                out.trails.append(tau)
+                out.heuristics.append(AssignmentHeuristic.eta(load: Int(load), capacity: Int(entries[i].capacity),
+                                                              capabilityCount: Int(entries[i].capabilityCount),
+                                                              requiredCount: task.required.count))
+            }
+        }
+        return out
     }
 
     /// Why no agent is eligible for `task`, in words.
     func whyNone(for task: TaskRecord) -> String {
-        let capable = agents.filter { $0.record.hasAll(task.required) }
-        if agents.isEmpty { return "no live agent (registered, not retired, heartbeat within the timeout)" }
+        let live = roster.records.filter { $0.isAlive(at: now, heartbeatTimeout: config.heartbeatTimeoutMicroseconds) }
+        if live.isEmpty { return "no live agent (registered, not retired, heartbeat within the timeout)" }
+        let capable = live.filter { $0.hasAll(task.required) }
         if capable.isEmpty { return "no live agent has every required capability" }
         return "every capable live agent (\(capable.count)) is at capacity"
     }
 
-    mutating func take(_ index: Int) { agents[index].record.load += 1 }
+    mutating func take(_ index: Int) {
+        if taken.isEmpty { taken = Array(repeating: 0, count: roster.records.count) }
+        taken[index] += 1
+    }
 }

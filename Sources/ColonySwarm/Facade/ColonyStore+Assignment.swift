@@ -43,40 +43,41 @@ extension ColonyStore {
         let now = time ?? NewEvent.nowMicroseconds()
         var generator = SystemRandomNumberGenerator()
         let batchSeed = seed ?? generator.next()
+        let roster = rosterCache
         let (outcomes, events) = try swarmView { v -> ([AssignmentOutcome], [(NewEvent, ExpectedVersion)?]) in
-            let config = try v.config
-            let colony = AntColony(config)
             var tasks: [TaskRecord] = []
             for id in taskIDs {
                 guard let t = try v.task(id) else { throw SwarmError.unknownTask(id) }
                 guard t.state == .queued else { throw SwarmError.taskNotQueued(taskID: id, state: t.state) }
                 tasks.append(t)
             }
-            var board = try AssignmentBoard(reader: v, config: config, now: now)
+            var board = AssignmentBoard(roster: try roster.snapshot(v, needs: tasks.map { ($0.type, $0.required) }, now: now), now: now)
+            let colony = AntColony(board.config)
             var outcomes: [AssignmentOutcome] = []
             var events: [(NewEvent, ExpectedVersion)?] = []
             for (n, (id, t)) in zip(taskIDs, tasks).enumerated() {
                 let decisionSeed = SplitMix64.derive(batchSeed, index: n)
                 var rng = SplitMix64(seed: decisionSeed)
-                let (indices, candidates) = try board.candidates(for: t, reader: v)
-                guard let pick = colony.choose(candidates, using: &rng) else {
+                let eligible = try board.eligible(for: t, reader: v)
+                guard let pick = colony.choose(weights: eligible.weights(colony), using: &rng) else {
                     outcomes.append(AssignmentOutcome(taskID: id, agentID: nil, probability: nil, candidates: 0, seed: decisionSeed,
                                                       reason: board.whyNone(for: t)))
                     events.append(nil)
                     continue
                 }
-                board.take(indices[pick.index])
-                let agentID = candidates[pick.index].agentID
+                let agentIndex = eligible.indices[pick.index]
+                board.take(agentIndex)
+                let agentID = board.roster.ids[agentIndex]
                 var p = PayloadWriter()
                 p.string("task", id)
                 p.string("agent", agentID)
                 p.string("seed", String(decisionSeed))
                 p.number("probability", pick.probability)
-                p.integer("candidates", Int64(candidates.count))
-                p.number("trail", candidates[pick.index].trail)
-                p.number("heuristic", candidates[pick.index].heuristic)
+                p.integer("candidates", Int64(eligible.count))
+                p.number("trail", eligible.trails[pick.index])
+                p.number("heuristic", eligible.heuristics[pick.index])
                 outcomes.append(AssignmentOutcome(taskID: id, agentID: agentID, probability: pick.probability,
-                                                  candidates: candidates.count, seed: decisionSeed, reason: nil))
+                                                  candidates: eligible.count, seed: decisionSeed, reason: nil))
                 events.append((NewEvent(stream: SwarmEvents.taskStream(id), kind: SwarmEvents.taskAssigned, payload: p.finished(),
                                         timeMicroseconds: now), .exact(t.streamVersion)))
             }
@@ -137,17 +138,22 @@ extension ColonyStore {
     public func explainAssignment(_ taskID: String, limit: Int = 50, at time: Int64? = nil) throws -> AssignmentExplanation {
         try Identifier.check(taskID, field: "task id")
         let now = time ?? NewEvent.nowMicroseconds()
+        let roster = rosterCache
         let (explanation, position) = try swarmView { v -> (AssignmentExplanation, UInt64) in
             guard let t = try v.task(taskID) else { throw SwarmError.unknownTask(taskID) }
-            let config = try v.config
-            var board = try AssignmentBoard(reader: v, config: config, now: now)
-            let (_, candidates) = try board.candidates(for: t, reader: v)
-            let explained = AntColony(config).explain(candidates).sorted {
-                $0.probability != $1.probability ? $0.probability > $1.probability : $0.agentID < $1.agentID
+            let board = AssignmentBoard(roster: try roster.snapshot(v, needs: [(t.type, t.required)], now: now), now: now)
+            let config = board.config
+            let eligible = try board.eligible(for: t, reader: v)
+            let weights = eligible.weights(AntColony(config))
+            let ids = board.roster.ids
+            let top = AntColony.mostProbable(weights: weights, limit: limit) { ids[eligible.indices[$0]] }
+            let explained = top.map { k, probability in
+                ExplainedCandidate(agentID: ids[eligible.indices[k]], trail: eligible.trails[k], heuristic: eligible.heuristics[k],
+                                   weight: weights[k], probability: probability)
             }
             return (AssignmentExplanation(taskID: taskID, taskType: t.type, requires: t.required, state: t.state,
-                                          alpha: config.alpha, beta: config.beta, candidates: Array(explained.prefix(max(limit, 0))),
-                                          eligibleCount: candidates.count, decision: nil), t.assignedPosition)
+                                          alpha: config.alpha, beta: config.beta, candidates: explained,
+                                          eligibleCount: eligible.count, decision: nil), t.assignedPosition)
         }
         guard position > 0, let event = try self.event(at: position), event.kind == SwarmEvents.taskAssigned else { return explanation }
         let p = PayloadReader(event.payload)

@@ -23,6 +23,8 @@ public enum Swarm {
 /// Typed reads of the swarm view inside one read transaction.
 struct SwarmViewReader {
     let view: ViewReader
+    /// The log in the same read transaction (the view's position, the events after it).
+    let log: ViewLog
 
     func load<R: ViewRecord>(_ type: R.Type, _ key: [UInt8], table: String?) throws -> R? {
         try view.withValue(key, table: table) { raw in try raw.map { try R.decode($0, key: table ?? "main") } }
@@ -50,25 +52,13 @@ struct SwarmViewReader {
     func trailStrength(_ agent: String, _ type: String, at time: Int64, config: SwarmConfiguration) throws -> Double {
         try trail(agent, type)?.trail.strength(at: time, config: config) ?? config.trailInitial
     }
-
-    /// Every registered agent that `include` accepts, by id.
-    func allAgents(where include: (AgentRecord) -> Bool = { _ in true }) throws -> [(id: String, record: AgentRecord)] {
-        var out: [(id: String, record: AgentRecord)] = []
-        out.reserveCapacity(Int(try counts.agents))
-        try view.scan(prefix: [], table: SwarmKeys.agents) { k, v in
-            let record = try AgentRecord.decode(v, key: SwarmKeys.agents)
-            if include(record) { out.append((id: String(decoding: k, as: UTF8.self), record: record)) }
-            return true
-        }
-        return out
-    }
 }
 
 extension ColonyStore {
     /// Runs `body` with the swarm view in one read transaction.
     func swarmView<T>(_ body: (SwarmViewReader) throws -> T) throws -> T {
         do {
-            return try withView("swarm") { try body(SwarmViewReader(view: $0)) }
+            return try withViewAndLog("swarm") { try body(SwarmViewReader(view: $0, log: $1)) }
         } catch StoreError.unknownView {
             throw SwarmError.swarmViewNotRegistered
         }
