@@ -61,10 +61,11 @@ final class ConsensusPropertyTests: XCTestCase {
         let s = t.store
         let agents = (0..<10).map { "agent\($0)" }
         for (i, a) in agents.enumerated() {
-            try await s.registerAgent(a, capabilities: [], capacity: 1, at: at(0))
+            // A capability of its own, so its tasks can only go to it (assign draws among the capable).
+            try await s.registerAgent(a, capabilities: ["only-\(a)"], capacity: 1, at: at(0))
             // Agent i has i completions, the even ones successful: different success rates, different weights.
             for j in 0..<i {
-                try await s.createTask("\(a)-t\(j)", type: "x", at: at(0))
+                try await s.createTask("\(a)-t\(j)", type: "x", requires: ["only-\(a)"], at: at(0))
                 try await s.assign("\(a)-t\(j)", at: at(0))
                 if j % 2 == 0 || i % 3 == 0 {
                     try await s.completeTask("\(a)-t\(j)", success: true, durationMilliseconds: 1, at: at(0))
