@@ -30,24 +30,9 @@ final class Child {
         posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
 
-        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        // We ignore SIGPIPE; the server gets the default disposition back, as a shell would start it.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
-
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, command[0], &actions, &attributes, argv, environ)
+        pid = spawn(command, actions: &actions)
         close(toChild[0])
         close(fromChild[1])
-        guard status == 0 else { fail("cannot start \(command[0]): \(String(cString: strerror(status)))") }
-        self.pid = pid
         input = toChild[1]
         output = fromChild[0]
     }
@@ -62,20 +47,7 @@ final class Child {
     @discardableResult
     func finish(graceSeconds: Double = 10) -> Int32 {
         closeInput()
-        var status: Int32 = 0
-        var deadline = monotonicNanos() + UInt64(graceSeconds * 1e9)
-        var signals: [Int32] = [SIGTERM, SIGKILL]
-        while true {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid || (r < 0 && errno != EINTR) { break }
-            if monotonicNanos() > deadline, !signals.isEmpty {
-                let signal = signals.removeFirst()
-                note("server \(pid) still running after its stdin closed; sending signal \(signal)")
-                kill(pid, signal)
-                deadline = monotonicNanos() + 2_000_000_000
-            }
-            usleep(2_000)
-        }
+        let status = reap(pid, graceSeconds: graceSeconds, signals: [SIGTERM, SIGKILL])
         close(output)
         return status
     }

@@ -18,6 +18,7 @@ final class ResourceSampler: Sendable {
     private struct State {
         var samples: [Sample] = []
         var stopping = false
+        var finished = false
     }
 
     let pid: pid_t
@@ -25,7 +26,6 @@ final class ResourceSampler: Sendable {
     /// Print each sample to standard error (the soak's RSS-every-10-s lines).
     let printing: Bool
     private let state = Mutex(State())
-    private let finished = Mutex(false)
 
     init(pid: pid_t, intervalSeconds: Double, printing: Bool = false) {
         self.pid = pid
@@ -48,7 +48,7 @@ final class ResourceSampler: Sendable {
     /// Stops sampling (after one last sample) and returns every sample taken.
     func stop() -> [Sample] {
         state.withLock { $0.stopping = true }
-        while !finished.withLock({ $0 }) { usleep(5_000) }
+        while !state.withLock({ $0.finished }) { usleep(5_000) }
         return state.withLock { $0.samples }
     }
 
@@ -78,7 +78,7 @@ final class ResourceSampler: Sendable {
             }
             usleep(UInt32(min(100_000, max(1_000, Int(next &- min(next, monotonicNanos())) / 1_000))))
         }
-        finished.withLock { $0 = true }
+        state.withLock { $0.finished = true }
     }
 
     /// VmRSS and RssAnon in MiB, from /proc/PID/status.

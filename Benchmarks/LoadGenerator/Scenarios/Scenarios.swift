@@ -95,7 +95,7 @@ struct Scenarios {
     // MARK: 1. 1,000 concurrent get_context clients over HTTP
 
     mutating func readers() -> Row {
-        let rate = settings.short ? 5_000.0 : 5_000.0, clients = 1_000, warmup = 3.0
+        let rate = 5_000.0, clients = 1_000, warmup = 3.0
         let run = seconds(short: 20, full: 60)
         let r = runHTTP("readers", pools: { host in
             [TrafficPool(name: "readers", connections: clients, pacing: .open,

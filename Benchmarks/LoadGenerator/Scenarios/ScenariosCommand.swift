@@ -59,7 +59,7 @@ enum ScenariosCommand {
     }
 
     static func table(_ rows: [Scenarios.Row], settings: Scenarios.Settings, arguments: [String], minutes: Double) -> String {
-        func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
+        func cell(_ s: String) -> String { s.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|") }
         var out = "\n| # | scenario | requirement | measured | result |\n|---|---|---|---|---|\n"
         for r in rows {
             out += "| \(r.number) | \(cell(r.scenario)) | \(cell(r.requirement)) | \(cell(r.measured)) | **\(cell(r.verdict))** |\n"
@@ -82,11 +82,5 @@ enum ScenariosCommand {
         var buffer = [CChar](repeating: 0, count: 32)
         strftime(&buffer, buffer.count, "%Y-%m-%d", &parts)
         return String(cString: buffer)
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -17,20 +17,7 @@ final class ServerProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
-        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, colony, &actions, &attributes, argv, environ)
-        guard status == 0 else { fail("cannot start \(colony): \(String(cString: strerror(status)))") }
-        self.pid = pid
+        pid = spawn(command, actions: &actions)
         waitUntilListening()
     }
 
@@ -65,17 +52,6 @@ final class ServerProcess {
     @discardableResult
     func stop() -> Int32 {
         kill(pid, SIGTERM)
-        let deadline = monotonicNanos() &+ 20_000_000_000
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if monotonicNanos() > deadline {
-                note("colony serve did not stop within 20 s of SIGTERM; killing it")
-                kill(pid, SIGKILL)
-                waitpid(pid, &status, 0)
-                break
-            }
-            usleep(20_000)
-        }
-        return status
+        return reap(pid, graceSeconds: 20, signals: [SIGKILL])
     }
 }
