@@ -66,4 +66,44 @@ final class ServeCommandTests: CLITestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: path("s") + "/data.mdb"), "nothing is created for a refused start")
         }
     }
+
+    /// One descriptor per HTTP connection: the server raises its soft open-file limit to the
+    /// hard one at start, so 1,000 clients are not refused at the usual soft limit of 1,024.
+    func test_anHTTPServerRaisesItsOpenFileLimitToTheHardLimit() throws {
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        guard limit.rlim_max > 256 else { throw XCTSkip("the hard open-file limit is \(limit.rlim_max); nothing to raise") }
+        let port = 20_000 + Int.random(in: 0..<20_000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // A soft limit of 256 in the shell, then exec: the server is this process, with that limit.
+        process.arguments = ["-c", "ulimit -Sn 256 && exec \"$0\" serve --store \"$1\" --http 127.0.0.1:\"$2\" --log-level error",
+                             try Self.colonyExecutable().path, path("s"), String(port)]
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        func softLimit() -> String? {
+            guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8),
+                  let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") }) else { return nil }
+            return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first.map(String.init)
+        }
+        // The limit is raised before the port is bound: once it accepts a connection, it is final.
+        // (Read earlier, the file could still show the shell before its ulimit.)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline && !Self.accepts(port: port) { usleep(20_000) }
+        XCTAssertTrue(Self.accepts(port: port), "colony serve --http did not listen on \(port)")
+        XCTAssertEqual(softLimit(), String(limit.rlim_max), "the server's soft open-file limit")
+    }
+
+    private static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(UInt32(0x7f00_0001).bigEndian)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
 }
