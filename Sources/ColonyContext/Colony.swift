@@ -20,16 +20,18 @@ public enum Colony {
 }
 
 extension ColonyStore {
-    /// The context of `scope`: one read transaction, one lookup, and the stored
-    /// bytes assembled into the answer. A scope with no events has an empty context.
+    /// The context of `scope`: one read transaction, one B-tree descent (to the scope's
+    /// head value and the body stored right after it), and the stored bytes assembled
+    /// into the answer. A scope with no events has an empty context.
     public func context(of scope: String, _ query: ContextQuery = ContextQuery()) throws -> ContextDocument {
         let checked = try Scope(scope)
         try query.validate()
         do {
             return try withView("context") { view in
-                try view.withValue(checked.key) { stored in
+                try view.withValueAndNext(checked.key) { head, next in
                     do {
-                        return try ContextRenderer.render(stored: stored, scope: checked.path, query: query)
+                        let body = next.flatMap { ScopeState.isBody($0.key, of: checked.key) ? $0.value : nil }
+                        return try ContextRenderer.render(head: head, body: body, scope: checked.path, query: query)
                     } catch let e as ByteReader.Failure {
                         throw StoreError.corruptView(view: "context", key: checked.path, reason: e.reason)
                     }

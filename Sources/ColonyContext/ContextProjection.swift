@@ -12,12 +12,14 @@ import ColonyStore
 ///
 /// Work per event is O(depth of the scope) view updates, each O(N + K),
 /// independent of the size of the log; within one transaction a scope's view
-/// is decoded and encoded once however many events touch it.
+/// is decoded and encoded once however many events touch it. An event rewrites
+/// the scope's small head value; the larger body (N events, K insights) is
+/// rewritten once every few events (see `ScopeState`).
 public struct ContextProjection: Projection {
     /// The view's name: `view:context`.
     public let name = "context"
-    /// Stored format 2; the limits are part of the version so changing them rebuilds the view.
-    public var version: UInt32 { 2 << 16 | UInt32(recentEvents) << 8 | UInt32(topInsights) }
+    /// Stored format 3; the limits are part of the version so changing them rebuilds the view.
+    public var version: UInt32 { 3 << 16 | UInt32(recentEvents) << 8 | UInt32(topInsights) }
     /// The insight index and the insight id table.
     public var tables: [String] { [ContextProjection.insightsTable, ContextProjection.insightIDsTable] }
 
@@ -60,7 +62,11 @@ public struct ContextProjection: Projection {
         }
 
         mutating func finish() throws {
-            for (scope, state) in cache.states { try cache.view.put(Array(scope.bytes), state.encode()) }
+            let limit = projection.recentEvents
+            for (scope, state) in cache.states {
+                try cache.view.put(Array(scope.bytes), state.encodeHead(limit: limit))
+                if state.bodyChanged { try cache.view.put(ScopeState.bodyKey(scope.bytes), state.encodeBody(limit: limit)) }
+            }
             cache.states.removeAll()
         }
     }
@@ -255,8 +261,12 @@ final class ScopeCache {
     }
 
     private func load(_ scope: ArraySlice<UInt8>) throws -> ScopeState {
-        guard let bytes = try view.get(Array(scope)) else { return ScopeState(scope: scope) }
-        do { return try ScopeState.decode(bytes, scope: scope) } catch let e as ByteReader.Failure {
+        let body = try view.get(ScopeState.bodyKey(scope))
+        guard let head = try view.get(Array(scope)) else {
+            if body == nil { return ScopeState(scope: scope) }
+            throw StoreError.corruptView(view: viewName, key: String(decoding: scope, as: UTF8.self), reason: "a body without a head")
+        }
+        do { return try ScopeState.decode(head: head, body: body, scope: scope) } catch let e as ByteReader.Failure {
             throw StoreError.corruptView(view: viewName, key: String(decoding: scope, as: UTF8.self), reason: e.reason)
         }
     }

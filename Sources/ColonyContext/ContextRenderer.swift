@@ -1,88 +1,131 @@
-/// Assembles a context answer from a stored scope value: the pre-rendered
-/// head, then as many pre-rendered insights and events as the query allows.
-/// No JSON is parsed and nothing is decoded beyond the section lengths.
+/// Assembles a context answer from a scope's stored head and body (see
+/// `ScopeState`): the pre-rendered head, then as many pre-rendered insights and
+/// events as the query allows. No JSON is parsed and nothing is decoded beyond
+/// the section lengths.
 enum ContextRenderer {
-    static func render(stored: UnsafeRawBufferPointer?, scope: String, query: ContextQuery) throws -> ContextDocument {
-        guard let stored, stored.count > 0 else { return empty(scope: scope) }
-        let n = stored.count
+    /// Section lengths of one stored value, checked against its size.
+    struct Fields {
+        let bytes: UnsafeRawBufferPointer
         func u16(_ o: Int) throws -> Int {
-            guard o + 2 <= n else { throw ByteReader.Failure(reason: "truncated at byte \(o)") }
-            return Int(UInt16(littleEndian: stored.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
+            guard o + 2 <= bytes.count else { throw ByteReader.Failure(reason: "truncated at byte \(o)") }
+            return Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
         }
         func u32(_ o: Int) throws -> Int {
-            guard o + 4 <= n else { throw ByteReader.Failure(reason: "truncated at byte \(o)") }
-            return Int(UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
+            guard o + 4 <= bytes.count else { throw ByteReader.Failure(reason: "truncated at byte \(o)") }
+            return Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
         }
         func u64(_ o: Int) throws -> UInt64 {
-            guard o + 8 <= n else { throw ByteReader.Failure(reason: "truncated at byte \(o)") }
-            return UInt64(littleEndian: stored.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+            guard o + 8 <= bytes.count else { throw ByteReader.Failure(reason: "truncated at byte \(o)") }
+            return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: UInt64.self))
         }
+
+        /// Adds the fragments of the event list at `o` (newest first) to `recent` while
+        /// fewer than `shown` events were seen; returns the offset after the list.
+        func events(at o: Int, seen: inout Int, shown: Int, query: ContextQuery,
+                    into recent: inout [UnsafeRawBufferPointer]) throws -> Int {
+            let count = try u16(o)
+            let headers = o + 2
+            var f = headers + 12 * count
+            guard f <= bytes.count else { throw ByteReader.Failure(reason: "event headers overrun the value") }
+            let since = query.sincePosition ?? 0
+            for k in 0..<count {
+                let h = headers + 12 * k
+                let position = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: h, as: UInt64.self))
+                let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: h + 8, as: UInt32.self)))
+                guard length <= bytes.count - f else { throw ByteReader.Failure(reason: "event fragment overruns the value") }
+                if seen < shown && recent.count < query.maxEvents && position > since {
+                    recent.append(UnsafeRawBufferPointer(rebasing: bytes[f..<(f + length)]))
+                }
+                seen += 1
+                f += length
+            }
+            return f
+        }
+    }
+
+    static func render(head stored: UnsafeRawBufferPointer?, body: UnsafeRawBufferPointer?,
+                       scope: String, query: ContextQuery) throws -> ContextDocument {
+        guard let stored, stored.count > 0 else { return empty(scope: scope) }
+        let h = Fields(bytes: stored)
         guard stored[0] == ScopeState.format else { throw ByteReader.Failure(reason: "unknown format \(stored[0])") }
-        let headLength = try u32(1)
+        let headLength = try h.u32(1)
         let head = 5..<(5 + headLength)
-        var o = head.upperBound
-        let recentCount = try u16(o)
-        o += 2
-        // Fragments are (start, length) pairs; at most 255 + 255 of them.
-        var recent: [(Int, Int)] = []
-        recent.reserveCapacity(min(recentCount, query.maxEvents))
-        var f = o + 12 * recentCount
-        for _ in 0..<recentCount {
-            let position = try u64(o)
-            let length = try u32(o + 8)
-            guard f + length <= n else { throw ByteReader.Failure(reason: "event fragment overruns the value") }
-            if recent.count < query.maxEvents && position > (query.sincePosition ?? 0) { recent.append((f, length)) }
-            o += 12
-            f += length
-        }
-        o = f
-        let insightCount = try u16(o)
-        o += 2
-        var insights: [(Int, Int)] = []
-        insights.reserveCapacity(min(insightCount, query.maxInsights))
-        f = o + 48 * insightCount
-        for _ in 0..<insightCount {
-            let position = try u64(o + 32)
-            let length = try u32(o + 44)
-            guard f + length <= n else { throw ByteReader.Failure(reason: "insight fragment overruns the value") }
-            if insights.count < query.maxInsights && position > (query.sincePosition ?? 0) { insights.append((f, length)) }
-            o += 48
-            f += length
+        guard head.upperBound < stored.count else { throw ByteReader.Failure(reason: "truncated head") }
+        let shown = Int(stored[head.upperBound])
+        // At most 255 events and 255 insights.
+        var recent: [UnsafeRawBufferPointer] = []
+        recent.reserveCapacity(min(shown, query.maxEvents))
+        var seen = 0
+        _ = try h.events(at: head.upperBound + 1, seen: &seen, shown: shown, query: query, into: &recent)
+        var insights: [UnsafeRawBufferPointer] = []
+        if let body, body.count > 0 {
+            let b = Fields(bytes: body)
+            guard body[0] == ScopeState.format else { throw ByteReader.Failure(reason: "unknown body format \(body[0])") }
+            var o = try b.events(at: 1, seen: &seen, shown: shown, query: query, into: &recent)
+            let insightCount = try b.u16(o)
+            o += 2
+            insights.reserveCapacity(min(insightCount, query.maxInsights))
+            var f = o + 48 * insightCount
+            for _ in 0..<insightCount {
+                let position = try b.u64(o + 32)
+                let length = try b.u32(o + 44)
+                guard f + length <= body.count else { throw ByteReader.Failure(reason: "insight fragment overruns the value") }
+                if insights.count < query.maxInsights && position > (query.sincePosition ?? 0) {
+                    insights.append(UnsafeRawBufferPointer(rebasing: body[f..<(f + length)]))
+                }
+                o += 48
+                f += length
+            }
         }
         // Fit the byte cap: insights first (they are the distilled knowledge), then newest events.
         let fixed = headLength + 12 + 15 + 19   // ,"recent":[ … ],"insights":[ … ],"truncated":false}
         var budget = query.maxBytes - fixed
         var truncated = budget < 0
         var keptInsights = 0, keptRecent = 0
-        for (_, length) in insights {
-            let cost = length + (keptInsights > 0 ? 1 : 0)
+        for fragment in insights {
+            let cost = fragment.count + (keptInsights > 0 ? 1 : 0)
             if cost > budget { truncated = true; break }
             budget -= cost
             keptInsights += 1
         }
-        for (_, length) in recent {
-            let cost = length + (keptRecent > 0 ? 1 : 0)
+        for fragment in recent {
+            let cost = fragment.count + (keptRecent > 0 ? 1 : 0)
             if cost > budget { truncated = true; break }
             budget -= cost
             keptRecent += 1
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(query.maxBytes - max(budget, 0) + 1)
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: stored[head]))
-        JSONFragments.appendRaw(",\"recent\":[", to: &out)
-        for (i, (start, length)) in recent.prefix(keptRecent).enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: stored[start..<(start + length)]))
-        }
-        JSONFragments.appendRaw("],\"insights\":[", to: &out)
-        for (i, (start, length)) in insights.prefix(keptInsights).enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: stored[start..<(start + length)]))
-        }
-        if truncated {
-            JSONFragments.appendRaw("],\"truncated\":true}", to: &out)
-        } else {
-            JSONFragments.appendRaw("],\"truncated\":false}", to: &out)
+        // One allocation of the exact size, filled by memcpy.
+        let recentBytes = recent.prefix(keptRecent).reduce(0) { $0 + $1.count }
+        let insightBytes = insights.prefix(keptInsights).reduce(0) { $0 + $1.count }
+        let open = ",\"recent\":[" as StaticString, middle = "],\"insights\":[" as StaticString
+        let close: StaticString = truncated ? "],\"truncated\":true}" : "],\"truncated\":false}"
+        let size = headLength + open.utf8CodeUnitCount + recentBytes + max(keptRecent - 1, 0)
+            + middle.utf8CodeUnitCount + insightBytes + max(keptInsights - 1, 0) + close.utf8CodeUnitCount
+        let out = [UInt8](unsafeUninitializedCapacity: size) { buffer, written in
+            var p = buffer.baseAddress!
+            func put(_ bytes: UnsafeRawBufferPointer) {
+                guard let from = bytes.baseAddress else { return }
+                UnsafeMutableRawPointer(p).copyMemory(from: from, byteCount: bytes.count)
+                p += bytes.count
+            }
+            func put(_ text: StaticString) {
+                UnsafeMutableRawPointer(p).copyMemory(from: text.utf8Start, byteCount: text.utf8CodeUnitCount)
+                p += text.utf8CodeUnitCount
+            }
+            func list(_ fragments: ArraySlice<UnsafeRawBufferPointer>) {
+                for (i, fragment) in fragments.enumerated() {
+                    if i > 0 { p.pointee = UInt8(ascii: ","); p += 1 }
+                    put(fragment)
+                }
+            }
+            put(UnsafeRawBufferPointer(rebasing: stored[head]))
+            put(open)
+            list(recent.prefix(keptRecent))
+            put(middle)
+            list(insights.prefix(keptInsights))
+            put(close)
+            written = p - buffer.baseAddress!
+            precondition(written == size, "context answer size miscounted")
         }
         return ContextDocument(json: out, truncated: truncated)
     }

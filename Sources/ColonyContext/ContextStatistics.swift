@@ -30,6 +30,7 @@ extension ColonyStore {
                 var scopes = 0
                 var best: [ContextStatistics.ScopeEvents] = []
                 try view.scan(prefix: []) { key, value in
+                    if ScopeState.isBodyKey(key) { return true }
                     scopes += 1
                     guard top > 0 else { return true }
                     guard let events = ScopeState.eventCount(stored: value) else {
@@ -51,23 +52,18 @@ extension ColonyStore {
 }
 
 extension ScopeState {
-    /// The event count of a stored scope state, found by skipping the sections before it; `nil` if malformed.
+    /// The event count of a stored head value, found by skipping the sections before it; `nil` if malformed.
     static func eventCount(stored: UnsafeRawBufferPointer) -> UInt64? {
-        var offset = 0
-        func need(_ n: Int) -> Bool { n >= 0 && offset + n <= stored.count }
-        func u16() -> Int? { guard need(2) else { return nil }; defer { offset += 2 }; return Int(UInt16(littleEndian: stored.loadUnaligned(fromByteOffset: offset, as: UInt16.self))) }
+        func u16(at o: Int) -> Int? { guard o >= 0, o + 2 <= stored.count else { return nil }; return Int(UInt16(littleEndian: stored.loadUnaligned(fromByteOffset: o, as: UInt16.self))) }
         func u32(at o: Int) -> Int? { guard o >= 0, o + 4 <= stored.count else { return nil }; return Int(UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: o, as: UInt32.self))) }
-        guard need(5), stored[0] == format, let head = u32(at: 1) else { return nil }
-        offset = 5 + head
-        guard let recent = u16() else { return nil }
+        guard stored.count >= 5, stored[0] == format, let head = u32(at: 1) else { return nil }
+        var offset = 5 + head + 1
+        guard let recent = u16(at: offset) else { return nil }
+        offset += 2
         var fragments = 0
         for i in 0..<recent { guard let l = u32(at: offset + i * 12 + 8) else { return nil }; fragments += l }
         offset += recent * 12 + fragments
-        guard let insights = u16() else { return nil }
-        fragments = 0
-        for i in 0..<insights { guard let l = u32(at: offset + i * 48 + 44) else { return nil }; fragments += l }
-        offset += insights * 48 + fragments
-        guard need(8) else { return nil }
+        guard offset >= 0, offset + 8 <= stored.count else { return nil }
         return UInt64(littleEndian: stored.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 }

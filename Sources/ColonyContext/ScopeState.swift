@@ -1,25 +1,50 @@
 import ColonyStore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The context of one scope as the projection updates it, and its stored encoding.
 ///
-/// Stored value (all integers little-endian):
+/// A scope is stored as two values under adjacent keys, so that an event rewrites
+/// a small value instead of the whole context (about 7 KB with 20 events of 256-byte
+/// payloads, which LMDB would copy to two fresh overflow pages on every update):
+///
+/// Head, under the scope path (all integers little-endian), rewritten by every event:
 /// ```
-/// u8  format (2)
+/// u8  format (3)
 /// u32 H, H bytes: the head of the JSON answer, pre-rendered:
 ///     {"scope":…,"position":…,"events":…,"first_time":…,"last_time":…,"counts":{…}
-/// u16 R, R × (u64 position, u32 L), then the R events' JSON            newest first
-/// u16 I, I × (16-byte id, u64 text hash, u64 importance bits, u64 position,
-///             u32 mentions, u32 L), then the I insights' JSON          best first
+/// u8  N, the number of events the context shows
+/// u16 U, U × (u64 position, u32 L), then the U newest events' JSON      newest first
 /// u64 events, i64 first time µs, i64 last time µs, u64 last position
 /// u16 K, K × (u8 L, L bytes of kind, u64 count)                      by kind
 /// ```
-/// The read path (`ContextRenderer`) uses only the first three sections, so a
-/// read is one lookup and a few copies. Headers come before their fragments so
-/// the reader finds every fragment from one run of adjacent headers instead of
-/// hopping from fragment to fragment (a cache miss each on a large store).
+/// Body, under the scope path and a 0x00 byte (scopes never contain one, so it is the
+/// entry right after the head), rewritten only when the head's events are folded in or
+/// the insights change:
+/// ```
+/// u8  format (3)
+/// u16 R, R × (u64 position, u32 L), then the R events' JSON    newest first, R ≤ N
+/// u16 I, I × (16-byte id, u64 text hash, u64 importance bits, u64 position,
+///             u32 mentions, u32 L), then the I insights' JSON          best first
+/// ```
+/// The events shown are the head's U, then the body's, N at most. An event joins the
+/// head's list; when that list reaches N events or more than `foldBytes` bytes of JSON,
+/// it is folded: the body is rewritten with the N newest events and the head's list
+/// emptied. The rule depends only on the sequence of events, so a rebuild writes the
+/// same bytes as live updates whatever the transaction boundaries.
+///
+/// Headers come before their fragments so the reader finds every fragment from one run
+/// of adjacent headers instead of hopping from fragment to fragment.
 struct ScopeState {
-    static let format: UInt8 = 2
+    static let format: UInt8 = 3
     static let maxKinds = 32
+    /// The most bytes of event JSON the head holds before they are folded into the body:
+    /// small enough that the head stays inside an LMDB leaf page (nodes over about 2 KB
+    /// go to overflow pages).
+    static let foldBytes = 1_024
 
     struct Recent {
         var position: UInt64
@@ -47,8 +72,13 @@ struct ScopeState {
     var lastTime: Int64 = .min
     var lastPosition: UInt64 = 0
     var kinds: [(name: ArraySlice<UInt8>, count: UInt64)] = []
+    /// Newest first: the head's `unfolded` events, then the body's (up to N).
     var recent: [Recent] = []
     var insights: [Insight] = []
+    /// How many of `recent`'s first entries live in the head value.
+    var unfolded = 0
+    /// Whether the body must be written (events folded or insights changed); not stored.
+    var bodyChanged = false
 
     init(scope: ArraySlice<UInt8>) { self.scope = scope }
 
@@ -79,11 +109,20 @@ struct ScopeState {
     mutating func pushRecent(position: UInt64, fragment: ArraySlice<UInt8>, limit: Int) {
         guard limit > 0 else { return }
         recent.insert(Recent(position: position, fragment: fragment), at: 0)
-        if recent.count > limit { recent.removeLast(recent.count - limit) }
+        unfolded += 1
+        var bytes = 0
+        for r in recent[..<unfolded] { bytes += r.fragment.count }
+        if unfolded >= limit || bytes > ScopeState.foldBytes {
+            unfolded = 0
+            bodyChanged = true
+        }
+        // The body's events stay as they were stored until the next fold.
+        if recent.count > limit + unfolded { recent.removeLast(recent.count - limit - unfolded) }
     }
 
     /// Places `insight` by rank, replacing the entry with the same text; keeps at most `limit`.
     mutating func upsert(_ insight: Insight, limit: Int) {
+        bodyChanged = true
         insights.removeAll { $0.textHash == insight.textHash }
         let at = insights.firstIndex { insight.ranksBefore($0) } ?? insights.count
         insights.insert(insight, at: at)
@@ -94,24 +133,43 @@ struct ScopeState {
     mutating func removeInsight(textHash: UInt64) -> Bool {
         let before = insights.count
         insights.removeAll { $0.textHash == textHash }
+        if insights.count != before { bodyChanged = true }
         return insights.count != before
     }
 
     // MARK: Encoding
 
-    func encode() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256 + recent.reduce(0) { $0 + $1.fragment.count + 12 } + insights.reduce(0) { $0 + $1.fragment.count + 52 })
-        out.append(ScopeState.format)
+    /// The head value: the answer's head, the unfolded events and the counters.
+    func encodeHead(limit: Int) -> [UInt8] {
         let head = renderHead()
+        let events = recent[..<unfolded]
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + head.count + events.reduce(0) { $0 + $1.fragment.count + 12 } + kinds.count * 24)
+        out.append(ScopeState.format)
         put32(UInt32(head.count), &out)
         out.append(contentsOf: head)
-        put16(UInt16(recent.count), &out)
-        for r in recent {
-            put64(r.position, &out)
-            put32(UInt32(r.fragment.count), &out)
+        out.append(UInt8(limit))
+        ScopeState.appendRecent(events, to: &out)
+        put64(self.events, &out)
+        put64(UInt64(bitPattern: firstTime), &out)
+        put64(UInt64(bitPattern: lastTime), &out)
+        put64(lastPosition, &out)
+        put16(UInt16(kinds.count), &out)
+        for k in kinds {
+            out.append(UInt8(k.name.count))
+            out.append(contentsOf: k.name)
+            put64(k.count, &out)
         }
-        for r in recent { out.append(contentsOf: r.fragment) }
+        return out
+    }
+
+    /// The body value: the events as of the last fold, and the insights.
+    func encodeBody(limit: Int) -> [UInt8] {
+        let events = recent[unfolded..<min(recent.count, unfolded + limit)]
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + events.reduce(0) { $0 + $1.fragment.count + 12 } + insights.reduce(0) { $0 + $1.fragment.count + 52 })
+        out.append(ScopeState.format)
+        ScopeState.appendRecent(events, to: &out)
         put16(UInt16(insights.count), &out)
         for i in insights {
             put64(i.id.high, &out)
@@ -123,17 +181,32 @@ struct ScopeState {
             put32(UInt32(i.fragment.count), &out)
         }
         for i in insights { out.append(contentsOf: i.fragment) }
-        put64(events, &out)
-        put64(UInt64(bitPattern: firstTime), &out)
-        put64(UInt64(bitPattern: lastTime), &out)
-        put64(lastPosition, &out)
-        put16(UInt16(kinds.count), &out)
-        for k in kinds {
-            out.append(UInt8(k.name.count))
-            out.append(contentsOf: k.name)
-            put64(k.count, &out)
-        }
         return out
+    }
+
+    private static func appendRecent(_ events: ArraySlice<Recent>, to out: inout [UInt8]) {
+        put16(UInt16(events.count), &out)
+        for r in events {
+            put64(r.position, &out)
+            put32(UInt32(r.fragment.count), &out)
+        }
+        for r in events { out.append(contentsOf: r.fragment) }
+    }
+
+    /// Whether `key` is the body key of `scope`.
+    static func isBody(_ key: UnsafeRawBufferPointer, of scope: [UInt8]) -> Bool {
+        key.count == scope.count + 1 && key[scope.count] == 0
+            && scope.withUnsafeBytes { memcmp($0.baseAddress!, key.baseAddress!, scope.count) == 0 }
+    }
+
+    /// Whether a key of the context view is a body key (scopes never contain 0x00).
+    static func isBodyKey(_ key: UnsafeRawBufferPointer) -> Bool { key.last == 0 }
+
+    /// The key of a scope's body: the scope path and a 0x00 byte.
+    static func bodyKey(_ scope: some Collection<UInt8>) -> [UInt8] {
+        var key = Array(scope)
+        key.append(0)
+        return key
     }
 
     func renderHead() -> [UInt8] {
@@ -162,34 +235,15 @@ struct ScopeState {
         return out
     }
 
-    static func decode(_ bytes: [UInt8], scope: ArraySlice<UInt8>) throws -> ScopeState {
-        var r = ByteReader(bytes: bytes)
+    /// A scope's state from its stored head and body (`nil`: not stored).
+    static func decode(head: [UInt8], body: [UInt8]?, scope: ArraySlice<UInt8>) throws -> ScopeState {
         var s = ScopeState(scope: scope)
+        var r = ByteReader(bytes: head)
         guard try r.u8() == format else { throw r.failure("unknown context view format") }
-        let headLength = Int(try r.u32())
-        try r.skip(headLength)
-        let recentCount = Int(try r.u16())
-        s.recent.reserveCapacity(recentCount)
-        var recentHeaders: [(UInt64, Int)] = []
-        recentHeaders.reserveCapacity(recentCount)
-        for _ in 0..<recentCount { recentHeaders.append((try r.u64(), Int(try r.u32()))) }
-        for (position, length) in recentHeaders {
-            s.recent.append(Recent(position: position, fragment: try r.slice(length)))
-        }
-        let insightCount = Int(try r.u16())
-        s.insights.reserveCapacity(insightCount)
-        var lengths: [Int] = []
-        for _ in 0..<insightCount {
-            let id = EventID(high: try r.u64(), low: try r.u64())
-            let hash = try r.u64()
-            let importance = Double(bitPattern: try r.u64())
-            let position = try r.u64()
-            let mentions = try r.u32()
-            lengths.append(Int(try r.u32()))
-            s.insights.append(Insight(id: id, textHash: hash, importance: importance, position: position,
-                                      mentions: mentions, fragment: []))
-        }
-        for i in 0..<insightCount { s.insights[i].fragment = try r.slice(lengths[i]) }
+        try r.skip(Int(try r.u32()))
+        _ = try r.u8()
+        try decodeRecent(&r, into: &s.recent)
+        s.unfolded = s.recent.count
         s.events = try r.u64()
         s.firstTime = Int64(bitPattern: try r.u64())
         s.lastTime = Int64(bitPattern: try r.u64())
@@ -201,7 +255,37 @@ struct ScopeState {
             s.kinds.append((name, try r.u64()))
         }
         guard r.atEnd else { throw r.failure("trailing bytes") }
+        guard let body else { return s }
+        var b = ByteReader(bytes: body)
+        guard try b.u8() == format else { throw b.failure("unknown context view body format") }
+        try decodeRecent(&b, into: &s.recent)
+        let insightCount = Int(try b.u16())
+        s.insights.reserveCapacity(insightCount)
+        var lengths: [Int] = []
+        for _ in 0..<insightCount {
+            let id = EventID(high: try b.u64(), low: try b.u64())
+            let hash = try b.u64()
+            let importance = Double(bitPattern: try b.u64())
+            let position = try b.u64()
+            let mentions = try b.u32()
+            lengths.append(Int(try b.u32()))
+            s.insights.append(Insight(id: id, textHash: hash, importance: importance, position: position,
+                                      mentions: mentions, fragment: []))
+        }
+        for i in 0..<insightCount { s.insights[i].fragment = try b.slice(lengths[i]) }
+        guard b.atEnd else { throw b.failure("trailing bytes in the body") }
         return s
+    }
+
+    private static func decodeRecent(_ r: inout ByteReader, into recent: inout [Recent]) throws {
+        let count = Int(try r.u16())
+        var headers: [(UInt64, Int)] = []
+        headers.reserveCapacity(count)
+        for _ in 0..<count { headers.append((try r.u64(), Int(try r.u32()))) }
+        recent.reserveCapacity(recent.count + count)
+        for (position, length) in headers {
+            recent.append(Recent(position: position, fragment: try r.slice(length)))
+        }
     }
 }
 

@@ -51,6 +51,76 @@ final class ContextRebuildTests: XCTestCase {
         XCTAssertEqual(try one.dumpContextView(), try many.dumpContextView())
     }
 
+    /// Default limits and payloads of mixed sizes, so that at the end some scopes hold events
+    /// in their head value and others have just folded them into the body, by either rule
+    /// (N events, or more than `foldBytes` of JSON).
+    private func mixedSizes(_ store: ColonyStore, batch: Int) async throws {
+        var rng = SplitMix(seed: 7)
+        var events: [NewEvent] = []
+        for i in 0..<900 {
+            let scope = "o\(rng.next() % 2)/p\(rng.next() % 3)/s\(rng.next() % 5)"
+            let text = String(repeating: "x", count: Int(rng.next() % 700))
+            let kind = i % 11 == 0 ? "insight" : "k\(rng.next() % 3)"
+            events.append(NewEvent(id: EventID(high: 2, low: UInt64(i)), stream: scope, kind: kind,
+                                   payload: Array(#"{"text":"\#(text) \#(i % 40)"}"#.utf8),
+                                   timeMicroseconds: 1_700_000_000_000_000 + Int64(i)))
+        }
+        for chunk in stride(from: 0, to: events.count, by: batch) {
+            try await store.append(Array(events[chunk..<min(chunk + batch, events.count)]))
+        }
+    }
+
+    func test_defaultLimitsGiveTheSameViewBytesWhateverTheBatchesAndAfterARebuild() async throws {
+        let one = try TemporaryStore()
+        let many = try TemporaryStore()
+        try await mixedSizes(one.store, batch: 1)
+        try await mixedSizes(many.store, batch: 61)
+        let live = try one.dumpContextView()
+        XCTAssertEqual(try many.dumpContextView(), live)
+        XCTAssertEqual(try one.store.rebuild(view: "context").eventsApplied, 900)
+        XCTAssertEqual(try one.dumpContextView(), live)
+        // Both kinds of value are present: heads holding unfolded events, and bodies.
+        XCTAssertTrue(live.keys.contains { $0.hasPrefix("main|") && $0.hasSuffix(", 0]") })
+    }
+
+    func test_recentIsTheNewestNEventsAfterEveryAppendAcrossFolds() async throws {
+        let t = try TemporaryStore(context: ContextProjection(recentEvents: 6, topInsights: 2))
+        var rng = SplitMix(seed: 3)
+        var positions: [Int] = []
+        for i in 0..<80 {
+            // 0-600 bytes: some events fold after one, others after several.
+            let text = String(repeating: "y", count: Int(rng.next() % 600))
+            let result = try await t.store.logEvent(scope: "a/b", text: "\(i) \(text)")
+            positions.insert(Int(result.lastPosition), at: 0)
+            let recent = try XCTUnwrap(t.context("a/b")["recent"] as? [[String: Any]])
+            XCTAssertEqual(recent.compactMap { $0["position"] as? Int }, Array(positions.prefix(6)), "after event \(i)")
+        }
+    }
+
+    func test_aSmallEventAfterAFoldRewritesTheHeadButNotTheBody() async throws {
+        let t = try TemporaryStore()
+        let head = "main|\(Array("a".utf8))", body = "main|\(Array("a".utf8) + [0])"
+        var folds = 0
+        var last = try t.dumpContextView()
+        for i in 0..<40 {
+            try await t.store.logEvent(scope: "a", text: "event \(i)")
+            let now = try t.dumpContextView()
+            XCTAssertNotEqual(now[head], last[head], "event \(i) left the head as it was")
+            if now[body] != last[body] {
+                folds += 1
+                // One small event after a fold is far from either fold rule.
+                try await t.store.logEvent(scope: "a", text: "small")
+                let next = try t.dumpContextView()
+                XCTAssertEqual(next[body], now[body], "the body was rewritten by an event that did not fold")
+                XCTAssertEqual((try t.context("a")["recent"] as? [[String: Any]])?.first?["text"] as? String, "small")
+                last = next
+            } else {
+                last = now
+            }
+        }
+        XCTAssertGreaterThanOrEqual(folds, 2)
+    }
+
     func test_changingTheLimitsRebuildsTheViewOnOpen() async throws {
         let t = try TemporaryStore(context: ContextProjection(recentEvents: 2, topInsights: 2))
         for i in 1...5 { try await t.store.logEvent(scope: "s", text: "e\(i)") }

@@ -1,4 +1,9 @@
 import LMDB
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A materialized view kept up to date with the log.
 ///
@@ -126,6 +131,20 @@ public struct ViewReader {
     @inlinable
     public func withValue<T>(_ key: [UInt8], table: String? = nil, _ body: (UnsafeRawBufferPointer?) throws -> T) throws -> T {
         try body(txn.get(database(table), key: key))
+    }
+
+    /// Runs `body` with the value under `key` (`nil` if absent) and the entry after it in
+    /// key order (`nil` at the end): one B-tree descent and one cursor step, nothing copied.
+    /// A view that stores a key's companion under the key plus a suffix reads both this way.
+    /// The buffers are valid only inside `body`.
+    public func withValueAndNext<T>(_ key: [UInt8], table: String? = nil,
+                                    _ body: (UnsafeRawBufferPointer?, (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)?) throws -> T) throws -> T {
+        try txn.withCursor(database(table)) { cursor in
+            guard let found = try cursor.seek(atOrAfter: key) else { return try body(nil, nil) }
+            let same = found.key.count == key.count && key.withUnsafeBytes { memcmp($0.baseAddress!, found.key.baseAddress!, key.count) == 0 }
+            guard same else { return try body(nil, found) }
+            return try body(found.value, try cursor.next())
+        }
     }
 
     /// The value under `key`, copied.
