@@ -1,4 +1,9 @@
 import ColonyStore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The projection that keeps the context view of every scope.
 ///
@@ -77,16 +82,21 @@ public struct ContextProjection: Projection {
         guard Scope.isScopeStream(stream) else { return }
         let scope = ArraySlice(stream)
         let members = JSONFragments.members(event.payload)
-        let lineage = Scope.lineage(of: Array(scope))
         if event.kindBytes.elementsEqual(ContextProjection.insightKind) {
-            try applyInsight(event, scope: scope, members: members, lineage: lineage, view: view, cache: cache)
+            try applyInsight(event, scope: scope, members: members, lineage: Scope.lineage(of: Array(scope)), view: view, cache: cache)
         } else {
             let fragment = ArraySlice(renderEvent(event, members: members))
-            for level in lineage {
-                try cache.update(ArraySlice(level)) { state in
-                    state.count(kind: event.kindBytes, time: event.timeMicroseconds, position: event.position)
-                    state.pushRecent(position: event.position, fragment: fragment, limit: recentEvents)
+            let kind = event.kindBytes, time = event.timeMicroseconds, position = event.position
+            // The scope and each ancestor, as slices of the stream name: nothing allocated.
+            var end = stream.startIndex
+            while true {
+                while end < stream.endIndex && stream[end] != UInt8(ascii: "/") { end += 1 }
+                try cache.update(stream[stream.startIndex..<end]) { state in
+                    state.count(kind: kind, time: time, position: position)
+                    state.pushRecent(position: position, fragment: fragment, limit: recentEvents)
                 }
+                if end == stream.endIndex { break }
+                end += 1
             }
         }
     }
@@ -237,10 +247,23 @@ public struct ContextProjection: Projection {
 final class ScopeCache {
     /// A scope path as a dictionary key, hashed in one pass over its bytes
     /// (an `ArraySlice<UInt8>` key would feed the hasher byte by byte).
+    /// The bytes' hash is computed once, when the key is made, and compared before the bytes:
+    /// Swift's dictionary compares keys at every bucket it probes.
     struct Key: Hashable {
         let bytes: ArraySlice<UInt8>
-        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
-        static func == (a: Key, b: Key) -> Bool { a.bytes.elementsEqual(b.bytes) }
+        let hash: Int
+        init(bytes: ArraySlice<UInt8>) {
+            self.bytes = bytes
+            var hasher = Hasher()
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+            hash = hasher.finalize()
+        }
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+        static func == (a: Key, b: Key) -> Bool {
+            a.hash == b.hash && a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
+                b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+            }
+        }
     }
 
     var states: [Key: ScopeState] = [:]
@@ -254,10 +277,17 @@ final class ScopeCache {
 
     /// Changes a scope's state in place (loading it on first use), so its
     /// arrays stay uniquely referenced and are not copied on every event.
+    /// `scope` may be a slice of a larger buffer: a new entry keeps a copy of its bytes only.
     func update(_ scope: ArraySlice<UInt8>, _ body: (inout ScopeState) throws -> Void) throws {
-        let key = Key(bytes: scope)
-        if states[key] == nil { states[key] = try load(scope) }
-        try body(&states[key]!)
+        let probe = Key(bytes: scope)
+        if let i = states.index(forKey: probe) {
+            try body(&states.values[i])
+            return
+        }
+        let own = ArraySlice(Array(scope))
+        var state = try load(own)
+        try body(&state)
+        states[Key(bytes: own)] = state
     }
 
     private func load(_ scope: ArraySlice<UInt8>) throws -> ScopeState {

@@ -90,7 +90,7 @@ struct ScopeState {
         lastTime = max(lastTime, time)
         lastPosition = max(lastPosition, position)
         var name = kind
-        if let i = kinds.firstIndex(where: { $0.name.elementsEqual(name) }) {
+        if let i = kinds.firstIndex(where: { ScopeState.same($0.name, name) }) {
             kinds[i].count += 1
             return
         }
@@ -104,6 +104,13 @@ struct ScopeState {
         }
         let at = kinds.firstIndex(where: { $0.name.lexicographicallyPrecedes(name) == false }) ?? kinds.count
         kinds.insert((name, 1), at: at)
+    }
+
+    @inline(__always)
+    static func same(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+        a.count == b.count && a.withUnsafeBytes { x in
+            b.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+        }
     }
 
     mutating func pushRecent(position: UInt64, fragment: ArraySlice<UInt8>, limit: Int) {
