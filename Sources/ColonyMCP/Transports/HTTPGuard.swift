@@ -78,7 +78,10 @@ public struct HTTPGuard: Sendable {
     }
 
     static func isLoopbackName(_ name: String) -> Bool {
-        let n = name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        // Runs on every request's Host header: plain Swift rather than Foundation's CharacterSet trimming.
+        var n = Substring(name.lowercased())
+        while let c = n.first, c == "[" || c == "]" { n = n.dropFirst() }
+        while let c = n.last, c == "[" || c == "]" { n = n.dropLast() }
         return n == "localhost" || n == "::1" || n.hasPrefix("127.") || n.hasSuffix(".localhost")
     }
 
