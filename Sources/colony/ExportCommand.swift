@@ -33,7 +33,7 @@ struct ExportCommand: AsyncParsableCommand {
     var scope: String?
     @Option(help: ArgumentHelp("Only streams starting with these characters (e.g. swarm:).", valueName: "PREFIX"))
     var streamPrefix: String?
-    @Option(help: ArgumentHelp("Write to this new file instead of standard output.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Write to this new file instead of standard output (- is standard output).", valueName: "FILE"))
     var output: String?
     @Flag(help: "Print no summary on standard error.")
     var quiet = false
@@ -41,6 +41,8 @@ struct ExportCommand: AsyncParsableCommand {
     func run() async throws {
         try await CLIError.report {
             StandardOutput.ignoreBrokenPipe()
+            // `--output -` is standard output, as for most Unix tools (it used to create a file named "-").
+            let output = output == "-" ? nil : output
             if let output, FileManager.default.fileExists(atPath: output) {
                 throw CLIError("\(output) exists; refusing to write over it", exitCode: ExitStatus.destinationExists)
             }

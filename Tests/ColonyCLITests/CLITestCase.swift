@@ -39,7 +39,7 @@ class CLITestCase: XCTestCase {
     /// at most `timeout` seconds for it (then kills it and fails).
     @discardableResult
     func colony(_ arguments: [String], stdin: [UInt8]? = nil, timeout: TimeInterval = 120,
-                file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+                currentDirectory: URL? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Run {
         let id = UUID().uuidString
         let out = directory.appendingPathComponent("stdout-\(id)")
         let err = directory.appendingPathComponent("stderr-\(id)")
@@ -51,6 +51,7 @@ class CLITestCase: XCTestCase {
         let process = Process()
         process.executableURL = try Self.colonyExecutable(file: file, line: line)
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.standardInput = try FileHandle(forReadingFrom: input)
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)

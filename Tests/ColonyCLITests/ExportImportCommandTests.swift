@@ -87,6 +87,16 @@ final class ExportImportCommandTests: CLITestCase {
         XCTAssertEqual(try String(contentsOfFile: path("out.ndjson"), encoding: .utf8), "keep")
     }
 
+    func test_exportToDashWritesStandardOutputAndNoFileNamedDash() async throws {
+        try await makeStore(at: path("source"), events: 3)
+        let work = URL(fileURLWithPath: path("work"))
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let run = try colony(["export", "--store", path("source"), "--output", "-", "--quiet"], currentDirectory: work)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.output.split(separator: "\n").count, 4, run.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("-").path))
+    }
+
     func test_exportFiltersBySinceAndScope() async throws {
         try await makeStore(at: path("source"), events: 12)
         let run = try colony(["export", "--store", path("source"), "--since", "4", "--scope", "acme/web", "--quiet"])
