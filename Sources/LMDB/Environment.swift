@@ -55,6 +55,8 @@ public final class Environment: @unchecked Sendable {
     private var readPool: [OpaquePointer] = []
     private var isClosed = false
     private let growLock = NSLock()
+    /// Taken around every write transaction (nil when read-only): see `WriterGate`.
+    private let writerGate: WriterGate?
 
     /// Opens (creating if needed) the environment in directory `path`.
     public init(path: String, options: Options = Options()) throws {
@@ -92,6 +94,7 @@ public final class Environment: @unchecked Sendable {
                 var dead: Int32 = 0
                 try check(mdb_reader_check(env, &dead), "mdb_reader_check")
                 self.staleReadersCleared = Int(dead)
+                self.writerGate = options.readOnly ? nil : try WriterGate(dataFile: canonical + "/data.mdb")
             } catch {
                 mdb_env_close(env)
                 throw error
@@ -170,6 +173,10 @@ public final class Environment: @unchecked Sendable {
 
     /// Begins, runs and ends one raw transaction under the shared map lock.
     func withRawTransaction<T>(readOnly: Bool, _ body: (OpaquePointer) throws -> T) throws -> T {
+        // Before the map lock: a writer waiting for another process must not hold it.
+        let gate = readOnly ? nil : writerGate
+        try gate?.enter()
+        defer { gate?.leave() }
         var resizedRetries = 0
         while true {
             mapLock.lockShared()

@@ -83,6 +83,26 @@ final class EnvironmentTests: LMDBTestCase {
         XCTAssertEqual(try reader.read { try $0.getBytes(db2, key: bytes("k")) }, bytes("v"))
     }
 
+    func test_aWriteWaitsForTheWriterFlockOnTheDataFileAndReadsDoNot() throws {
+        let env = try openEnvironment()
+        let db = try env.openDatabase(named: "things", flags: .create)
+        // Another open file description, as another process would hold.
+        let fd = open(path + "/data.mdb", O_RDONLY | O_CLOEXEC)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        XCTAssertEqual(flock(fd, LOCK_EX), 0)
+        let committed = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? env.write { txn in try txn.put(db, key: bytes("k"), value: bytes("v")) }
+            committed.signal()
+        }
+        XCTAssertEqual(committed.wait(timeout: .now() + 0.3), .timedOut, "the write did not wait for the flock")
+        XCTAssertNil(try env.read { try $0.getBytes(db, key: bytes("k")) })
+        XCTAssertEqual(flock(fd, LOCK_UN), 0)
+        XCTAssertEqual(committed.wait(timeout: .now() + 10), .success)
+        XCTAssertEqual(try env.read { try $0.getBytes(db, key: bytes("k")) }, bytes("v"))
+    }
+
     func test_readTransactionsAreReusedSoManyReadsDoNotExhaustReaderSlots() throws {
         let env = try openEnvironment { $0.maxReaders = 8 }
         let db = try env.openDatabase(named: "things", flags: .create)
