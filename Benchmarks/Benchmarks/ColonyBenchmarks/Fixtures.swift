@@ -78,9 +78,13 @@ enum ColonyFixture {
         }
     }
 
-    /// Size in bytes of the stored context value of `scope`.
+    /// Size in bytes of the stored context of `scope`: its head value and its body value
+    /// (stored under the scope and the scope + 0x00; docs/storage-format.md).
     static func storedContextSize(_ store: ColonyStore, scope: String) throws -> Int {
-        try store.withView("context") { view in try view.withValue(Array(scope.utf8)) { $0?.count ?? 0 } }
+        let key = Array(scope.utf8)
+        return try store.withView("context") { view in
+            try view.withValue(key) { $0?.count ?? 0 } + view.withValue(key + [0]) { $0?.count ?? 0 }
+        }
     }
 }
 
