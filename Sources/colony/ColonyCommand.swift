@@ -8,7 +8,7 @@ struct ColonyCommand: AsyncParsableCommand {
         abstract: "An event-sourced memory for AI agents on LMDB.",
         discussion: """
             Every write is an event appended to the log of a store directory; the context \
-            of each scope is a view kept in the same transaction, read with one lookup.
+            of each scope is a view kept in the same transaction, read with one B-tree descent.
 
             The store is --store PATH, else $COLONY_HOME, else $XDG_DATA_HOME/colony \
             (~/.local/share/colony). Several processes may use one store at once.
