@@ -22,7 +22,7 @@ enum ContextRenderer {
         /// Adds the fragments of the event list at `o` (newest first) to `recent` while
         /// fewer than `shown` events were seen; returns the offset after the list.
         func events(at o: Int, seen: inout Int, shown: Int, query: ContextQuery,
-                    into recent: inout [UnsafeRawBufferPointer]) throws -> Int {
+                    into recent: inout Slots) throws -> Int {
             let count = try u16(o)
             let headers = o + 2
             var f = headers + 12 * count
@@ -33,7 +33,7 @@ enum ContextRenderer {
                 let position = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: h, as: UInt64.self))
                 let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: h + 8, as: UInt32.self)))
                 guard length <= bytes.count - f else { throw ByteReader.Failure(reason: "event fragment overruns the value") }
-                if seen < shown && recent.count < query.maxEvents && position > since {
+                if seen < shown && recent.count < query.maxEvents && recent.count < recent.capacity && position > since {
                     recent.append(UnsafeRawBufferPointer(rebasing: bytes[f..<(f + length)]))
                 }
                 seen += 1
@@ -43,34 +43,56 @@ enum ContextRenderer {
         }
     }
 
+    /// Fragments found in the stored values, in a stack buffer (no allocation per read).
+    struct Slots {
+        let base: UnsafeMutablePointer<UnsafeRawBufferPointer>
+        let capacity: Int
+        var count = 0
+        mutating func append(_ fragment: UnsafeRawBufferPointer) {
+            precondition(count < capacity)
+            (base + count).initialize(to: fragment)
+            count += 1
+        }
+        var all: UnsafeBufferPointer<UnsafeRawBufferPointer> { UnsafeBufferPointer(start: base, count: count) }
+    }
+
     static func render(head stored: UnsafeRawBufferPointer?, body: UnsafeRawBufferPointer?,
                        scope: String, query: ContextQuery) throws -> ContextDocument {
         guard let stored, stored.count > 0 else { return empty(scope: scope) }
+        // Room for what can be shown: 30 slots (480 bytes, on the stack) with the default limits.
+        // (A value too short for its head is reported by the render below.)
+        let headEnd = stored.count >= 5 ? 5 + Int(UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: 1, as: UInt32.self))) : .max
+        let events = headEnd < stored.count ? min(Int(stored[headEnd]), query.maxEvents) : 0
+        let most = min(query.maxInsights, 255)
+        return try withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer.self, capacity: events + most) { slots in
+            var recent = Slots(base: slots.baseAddress!, capacity: events)
+            var insights = Slots(base: slots.baseAddress! + events, capacity: most)
+            return try render(head: stored, body: body, query: query, recent: &recent, insights: &insights)
+        }
+    }
+
+    private static func render(head stored: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer?, query: ContextQuery,
+                               recent: inout Slots, insights: inout Slots) throws -> ContextDocument {
         let h = Fields(bytes: stored)
         guard stored[0] == ScopeState.format else { throw ByteReader.Failure(reason: "unknown format \(stored[0])") }
         let headLength = try h.u32(1)
         let head = 5..<(5 + headLength)
         guard head.upperBound < stored.count else { throw ByteReader.Failure(reason: "truncated head") }
         let shown = Int(stored[head.upperBound])
-        // At most 255 events and 255 insights.
-        var recent: [UnsafeRawBufferPointer] = []
-        recent.reserveCapacity(min(shown, query.maxEvents))
         var seen = 0
         _ = try h.events(at: head.upperBound + 1, seen: &seen, shown: shown, query: query, into: &recent)
-        var insights: [UnsafeRawBufferPointer] = []
         if let body, body.count > 0 {
             let b = Fields(bytes: body)
             guard body[0] == ScopeState.format else { throw ByteReader.Failure(reason: "unknown body format \(body[0])") }
             var o = try b.events(at: 1, seen: &seen, shown: shown, query: query, into: &recent)
             let insightCount = try b.u16(o)
             o += 2
-            insights.reserveCapacity(min(insightCount, query.maxInsights))
             var f = o + 48 * insightCount
             for _ in 0..<insightCount {
                 let position = try b.u64(o + 32)
                 let length = try b.u32(o + 44)
                 guard f + length <= body.count else { throw ByteReader.Failure(reason: "insight fragment overruns the value") }
-                if insights.count < query.maxInsights && position > (query.sincePosition ?? 0) {
+                if insights.count < query.maxInsights && insights.count < insights.capacity && position > (query.sincePosition ?? 0) {
                     insights.append(UnsafeRawBufferPointer(rebasing: body[f..<(f + length)]))
                 }
                 o += 48
@@ -82,21 +104,21 @@ enum ContextRenderer {
         var budget = query.maxBytes - fixed
         var truncated = budget < 0
         var keptInsights = 0, keptRecent = 0
-        for fragment in insights {
+        for fragment in insights.all {
             let cost = fragment.count + (keptInsights > 0 ? 1 : 0)
             if cost > budget { truncated = true; break }
             budget -= cost
             keptInsights += 1
         }
-        for fragment in recent {
+        for fragment in recent.all {
             let cost = fragment.count + (keptRecent > 0 ? 1 : 0)
             if cost > budget { truncated = true; break }
             budget -= cost
             keptRecent += 1
         }
         // One allocation of the exact size, filled by memcpy.
-        let recentBytes = recent.prefix(keptRecent).reduce(0) { $0 + $1.count }
-        let insightBytes = insights.prefix(keptInsights).reduce(0) { $0 + $1.count }
+        let recentBytes = recent.all.prefix(keptRecent).reduce(0) { $0 + $1.count }
+        let insightBytes = insights.all.prefix(keptInsights).reduce(0) { $0 + $1.count }
         let open = ",\"recent\":[" as StaticString, middle = "],\"insights\":[" as StaticString
         let close: StaticString = truncated ? "],\"truncated\":true}" : "],\"truncated\":false}"
         let size = headLength + open.utf8CodeUnitCount + recentBytes + max(keptRecent - 1, 0)
@@ -112,7 +134,7 @@ enum ContextRenderer {
                 UnsafeMutableRawPointer(p).copyMemory(from: text.utf8Start, byteCount: text.utf8CodeUnitCount)
                 p += text.utf8CodeUnitCount
             }
-            func list(_ fragments: ArraySlice<UnsafeRawBufferPointer>) {
+            func list(_ fragments: Slice<UnsafeBufferPointer<UnsafeRawBufferPointer>>) {
                 for (i, fragment) in fragments.enumerated() {
                     if i > 0 { p.pointee = UInt8(ascii: ","); p += 1 }
                     put(fragment)
@@ -120,9 +142,9 @@ enum ContextRenderer {
             }
             put(UnsafeRawBufferPointer(rebasing: stored[head]))
             put(open)
-            list(recent.prefix(keptRecent))
+            list(recent.all.prefix(keptRecent))
             put(middle)
-            list(insights.prefix(keptInsights))
+            list(insights.all.prefix(keptInsights))
             put(close)
             written = p - buffer.baseAddress!
             precondition(written == size, "context answer size miscounted")
