@@ -44,30 +44,12 @@ public struct AntColony: Sendable, Equatable {
     @inlinable
     public func choose<R: RandomNumberGenerator>(_ candidates: [AssignmentCandidate], using rng: inout R)
         -> (index: Int, probability: Double)? {
-        guard !candidates.isEmpty else { return nil }
-        var total = 0.0
-        for c in candidates { total += weight(trail: c.trail, heuristic: c.heuristic) }
-        let u = Double(rng.next() >> 11) * 0x1.0p-53
-        guard total > 0, total.isFinite else {
-            let i = min(Int(u * Double(candidates.count)), candidates.count - 1)
-            return (i, 1 / Double(candidates.count))
-        }
-        let target = u * total
-        var running = 0.0
-        var last = 0
-        for (i, c) in candidates.enumerated() {
-            let w = weight(trail: c.trail, heuristic: c.heuristic)
-            guard w > 0 else { continue }
-            running += w
-            last = i
-            if target < running { return (i, w / total) }
-        }
-        // Rounding left the target just past the sum: the last positive weight takes it.
-        return (last, weight(trail: candidates[last].trail, heuristic: candidates[last].heuristic) / total)
+        choose(weights: candidates.map { weight(trail: $0.trail, heuristic: $0.heuristic) }, using: &rng)
     }
 
     /// `choose` over the candidates' weights (`weight(trail:heuristic:)` of each, in order),
     /// computed beforehand: the same sum, the same single draw, the same result.
+    @usableFromInline
     func choose<R: RandomNumberGenerator>(weights: [Double], using rng: inout R) -> (index: Int, probability: Double)? {
         guard !weights.isEmpty else { return nil }
         var total = 0.0
