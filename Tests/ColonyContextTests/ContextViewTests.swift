@@ -177,6 +177,7 @@ final class ContextViewTests: XCTestCase {
             do { try await body(); XCTFail("\(what) should fail") } catch {}
         }
         await expectFailure("empty text") { try await t.store.logEvent(scope: "s", text: "  ") }
+        await expectFailure("blank text") { try await t.store.logEvent(scope: "s", text: " \n\t\r\u{00A0}\u{2003}") }
         await expectFailure("bad data") { try await t.store.logEvent(scope: "s", text: "x", data: Array("{nope".utf8)) }
         await expectFailure("insight kind") { try await t.store.logEvent(scope: "s", text: "x", kind: "insight") }
         await expectFailure("bad kind") { try await t.store.logEvent(scope: "s", text: "x", kind: "no spaces") }

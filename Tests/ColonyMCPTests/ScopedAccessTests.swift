@@ -110,6 +110,18 @@ final class ScopedAccessTests: MCPTestCase {
         XCTAssertEqual(admit(nil), .refused(.unauthorized))
     }
 
+    func test_loopbackHostHeadersAreRecognisedWithPortsBracketsAndAnyCase() {
+        for host in ["localhost", "localhost:8080", "LOCALHOST:1", "127.0.0.1", "127.0.0.1:3000", "127.9.9.9",
+                     "[::1]", "[::1]:8080", "app.localhost:80"] {
+            XCTAssertTrue(HTTPGuard.isLoopbackHost(host), host)
+        }
+        for host in ["evil.example", "evil.example:80", "128.0.0.1", "[::2]:8080", "localhost.evil.example", "[evil]", ""] {
+            XCTAssertFalse(HTTPGuard.isLoopbackHost(host), host)
+        }
+        XCTAssertTrue(HTTPGuard.isLoopbackBind("[::1]"), "a bracketed IPv6 bind address")
+        XCTAssertFalse(HTTPGuard.isLoopbackBind("0.0.0.0"))
+    }
+
     func test_tokenComparisonMatchesOnlyTheWholeToken() {
         let token = Array("s3cret-token".utf8)
         XCTAssertTrue(HTTPGuard.constantTimeEqual(token, token))
