@@ -136,6 +136,8 @@ public struct ViewReader {
     /// Runs `body` with the value under `key` (`nil` if absent) and the entry after it in
     /// key order (`nil` at the end): one B-tree descent and one cursor step, nothing copied.
     /// A view that stores a key's companion under the key plus a suffix reads both this way.
+    /// Both values are prefetched before `body` runs (see `MapMemory.prefetch`): a caller
+    /// that wants less than both whole values should use `withValue`.
     /// The buffers are valid only inside `body`.
     public func withValueAndNext<T>(_ key: [UInt8], table: String? = nil,
                                     _ body: (UnsafeRawBufferPointer?, (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)?) throws -> T) throws -> T {
@@ -143,7 +145,10 @@ public struct ViewReader {
             guard let found = try cursor.seek(atOrAfter: key) else { return try body(nil, nil) }
             let same = found.key.count == key.count && key.withUnsafeBytes { memcmp($0.baseAddress!, found.key.baseAddress!, key.count) == 0 }
             guard same else { return try body(nil, found) }
-            return try body(found.value, try cursor.next())
+            let next = try cursor.next()
+            MapMemory.prefetch(found.value)
+            if let next { MapMemory.prefetch(next.value) }
+            return try body(found.value, next)
         }
     }
 
