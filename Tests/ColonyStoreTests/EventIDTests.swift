@@ -1,5 +1,6 @@
 import ColonyStore
 import Foundation
+import Synchronization
 import XCTest
 
 final class EventIDTests: XCTestCase {
@@ -50,6 +51,21 @@ final class EventIDTests: XCTestCase {
     func test_newIDsAreDistinct() {
         let ids = (0..<10_000).map { _ in EventID() }
         XCTAssertEqual(Set(ids).count, 10_000)
+    }
+
+    /// The random bits come from a shared pool refilled 256 ids at a time: ids made on many
+    /// threads at once, across many refills, never repeat.
+    func test_newIDsMadeOnManyThreadsAtOnceAreDistinct() {
+        let threads = 8, each = 5_000
+        let collected = Mutex<[EventID]>([])
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            let ids = (0..<each).map { _ in EventID() }
+            collected.withLock { $0.append(contentsOf: ids) }
+        }
+        let all = collected.withLock { $0 }
+        XCTAssertEqual(all.count, threads * each)
+        XCTAssertEqual(Set(all).count, threads * each)
+        XCTAssertEqual(Set(all.map { $0.low }).count, threads * each, "the random low words repeat")
     }
 
     func test_idsOrderByTheirBytes() {

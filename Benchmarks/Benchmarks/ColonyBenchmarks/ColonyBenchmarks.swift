@@ -12,6 +12,7 @@ let benchmarks: @Sendable () -> Void = {
     durableAppendBenchmarks()
     bulkAppendBenchmarks()
     rebuildBenchmarks()
+    eventIDBenchmarks()
 }
 
 extension BenchmarkMetric {
