@@ -91,7 +91,8 @@ public struct ContextProjection: Projection {
             var end = stream.startIndex
             while true {
                 while end < stream.endIndex && stream[end] != UInt8(ascii: "/") { end += 1 }
-                try cache.update(stream[stream.startIndex..<end]) { state in
+                try cache.update(stream[stream.startIndex..<end],
+                                 needsBody: { $0.foldsWith(fragmentBytes: fragment.count, limit: recentEvents) }) { state in
                     state.count(kind: kind, time: time, position: position)
                     state.pushRecent(position: position, fragment: fragment, limit: recentEvents)
                 }
@@ -134,7 +135,7 @@ public struct ContextProjection: Projection {
             try view.put(indexKey, entry.encoded, table: ContextProjection.insightsTable)
             let shown = ScopeState.Insight(id: entry.id, textHash: hash, importance: entry.importance, position: entry.position,
                                            mentions: entry.mentions, fragment: ArraySlice(entry.fragment))
-            try cache.update(ArraySlice(level)) { $0.upsert(shown, limit: topInsights) }
+            try cache.update(ArraySlice(level), needsBody: { _ in true }) { $0.upsert(shown, limit: topInsights) }
         }
     }
 
@@ -147,7 +148,7 @@ public struct ContextProjection: Projection {
                   var entry = InsightIndex.Entry(rawEntry), !entry.superseded else { continue }
             entry.superseded = true
             try view.put(indexKey, entry.encoded, table: ContextProjection.insightsTable)
-            try cache.update(ArraySlice(level)) { state in
+            try cache.update(ArraySlice(level), needsBody: { _ in true }) { state in
                 if state.removeInsight(textHash: hash) { try backfill(&state, scope: level, view: view) }
             }
         }
@@ -277,28 +278,46 @@ final class ScopeCache {
 
     /// Changes a scope's state in place (loading it on first use), so its
     /// arrays stay uniquely referenced and are not copied on every event.
+    /// A scope is loaded from its head alone; `needsBody` says, before `body` runs, whether
+    /// it needs the stored body too (a fold, an insight change), which is then read once.
     /// `scope` may be a slice of a larger buffer: a new entry keeps a copy of its bytes only.
-    func update(_ scope: ArraySlice<UInt8>, _ body: (inout ScopeState) throws -> Void) throws {
+    func update(_ scope: ArraySlice<UInt8>, needsBody: (ScopeState) -> Bool = { _ in false },
+                _ body: (inout ScopeState) throws -> Void) throws {
         let probe = Key(bytes: scope)
         if let i = states.index(forKey: probe) {
+            if !states.values[i].bodyLoaded && needsBody(states.values[i]) { try loadBody(into: &states.values[i]) }
             try body(&states.values[i])
             return
         }
         let own = ArraySlice(Array(scope))
-        var state = try load(own)
+        var state = try loadHead(own)
+        if !state.bodyLoaded && needsBody(state) { try loadBody(into: &state) }
         try body(&state)
         states[Key(bytes: own)] = state
     }
 
-    private func load(_ scope: ArraySlice<UInt8>) throws -> ScopeState {
-        let body = try view.get(ScopeState.bodyKey(scope))
+    private func loadHead(_ scope: ArraySlice<UInt8>) throws -> ScopeState {
         guard let head = try view.get(Array(scope)) else {
-            if body == nil { return ScopeState(scope: scope) }
-            throw StoreError.corruptView(view: viewName, key: String(decoding: scope, as: UTF8.self), reason: "a body without a head")
+            if try view.get(ScopeState.bodyKey(scope)) == nil { return ScopeState(scope: scope) }
+            throw corrupt(scope, "a body without a head")
         }
-        do { return try ScopeState.decode(head: head, body: body, scope: scope) } catch let e as ByteReader.Failure {
-            throw StoreError.corruptView(view: viewName, key: String(decoding: scope, as: UTF8.self), reason: e.reason)
+        do { return try ScopeState.decode(head: head, scope: scope) } catch let e as ByteReader.Failure {
+            throw corrupt(scope, e.reason)
         }
+    }
+
+    private func loadBody(into state: inout ScopeState) throws {
+        guard let body = try view.get(ScopeState.bodyKey(state.scope)) else {
+            state.bodyLoaded = true  // never folded and no insights yet: nothing stored
+            return
+        }
+        do { try state.decodeBody(body) } catch let e as ByteReader.Failure {
+            throw corrupt(state.scope, e.reason)
+        }
+    }
+
+    private func corrupt(_ scope: ArraySlice<UInt8>, _ reason: String) -> StoreError {
+        .corruptView(view: viewName, key: String(decoding: scope, as: UTF8.self), reason: reason)
     }
 }
 

@@ -79,6 +79,10 @@ struct ScopeState {
     var unfolded = 0
     /// Whether the body must be written (events folded or insights changed); not stored.
     var bodyChanged = false
+    /// Whether the body's events and insights are in `recent` and `insights`. A scope is
+    /// loaded head first; most events only add to the head, and the body (about 7 KB) is
+    /// read and decoded only for a fold or an insight change (`ScopeCache.update`).
+    var bodyLoaded = true
 
     init(scope: ArraySlice<UInt8>) { self.scope = scope }
 
@@ -115,11 +119,11 @@ struct ScopeState {
 
     mutating func pushRecent(position: UInt64, fragment: ArraySlice<UInt8>, limit: Int) {
         guard limit > 0 else { return }
+        let folds = foldsWith(fragmentBytes: fragment.count, limit: limit)
+        precondition(bodyLoaded || !folds, "a fold needs the scope's body loaded")
         recent.insert(Recent(position: position, fragment: fragment), at: 0)
         unfolded += 1
-        var bytes = 0
-        for r in recent[..<unfolded] { bytes += r.fragment.count }
-        if unfolded >= limit || bytes > ScopeState.foldBytes {
+        if folds {
             unfolded = 0
             bodyChanged = true
         }
@@ -127,8 +131,19 @@ struct ScopeState {
         if recent.count > limit + unfolded { recent.removeLast(recent.count - limit - unfolded) }
     }
 
+    /// Whether pushing an event with a fragment of `fragmentBytes` folds the head into the body:
+    /// the head then holds `limit` events, or more than `foldBytes` of them.
+    func foldsWith(fragmentBytes: Int, limit: Int) -> Bool {
+        guard limit > 0 else { return false }
+        if unfolded + 1 >= limit { return true }
+        var bytes = fragmentBytes
+        for r in recent[..<unfolded] { bytes += r.fragment.count }
+        return bytes > ScopeState.foldBytes
+    }
+
     /// Places `insight` by rank, replacing the entry with the same text; keeps at most `limit`.
     mutating func upsert(_ insight: Insight, limit: Int) {
+        precondition(bodyLoaded, "insights are in the scope's body")
         bodyChanged = true
         insights.removeAll { $0.textHash == insight.textHash }
         let at = insights.firstIndex { insight.ranksBefore($0) } ?? insights.count
@@ -138,6 +153,7 @@ struct ScopeState {
 
     /// Removes the insight with this text hash; returns whether it was shown.
     mutating func removeInsight(textHash: UInt64) -> Bool {
+        precondition(bodyLoaded, "insights are in the scope's body")
         let before = insights.count
         insights.removeAll { $0.textHash == textHash }
         if insights.count != before { bodyChanged = true }
@@ -172,6 +188,7 @@ struct ScopeState {
 
     /// The body value: the events as of the last fold, and the insights.
     func encodeBody(limit: Int) -> [UInt8] {
+        precondition(bodyLoaded, "encoding a body that was not loaded")
         let events = recent[unfolded..<min(recent.count, unfolded + limit)]
         var out: [UInt8] = []
         out.reserveCapacity(8 + events.reduce(0) { $0 + $1.fragment.count + 12 } + insights.reduce(0) { $0 + $1.fragment.count + 52 })
@@ -244,7 +261,17 @@ struct ScopeState {
 
     /// A scope's state from its stored head and body (`nil`: not stored).
     static func decode(head: [UInt8], body: [UInt8]?, scope: ArraySlice<UInt8>) throws -> ScopeState {
+        var s = try decode(head: head, scope: scope)
+        if let body { try s.decodeBody(body) }
+        s.bodyLoaded = true
+        return s
+    }
+
+    /// A scope's state from its head alone: counters and unfolded events; the body is not
+    /// loaded (`bodyLoaded` false) until `decodeBody`.
+    static func decode(head: [UInt8], scope: ArraySlice<UInt8>) throws -> ScopeState {
         var s = ScopeState(scope: scope)
+        s.bodyLoaded = false
         var r = ByteReader(bytes: head)
         guard try r.u8() == format else { throw r.failure("unknown context view format") }
         try r.skip(Int(try r.u32()))
@@ -262,12 +289,18 @@ struct ScopeState {
             s.kinds.append((name, try r.u64()))
         }
         guard r.atEnd else { throw r.failure("trailing bytes") }
-        guard let body else { return s }
+        return s
+    }
+
+    /// Adds the stored body's events (after the head's) and insights to a state decoded from its head.
+    /// On a failure the state is left partly filled: the caller reports the view corrupt and drops it.
+    mutating func decodeBody(_ body: [UInt8]) throws {
+        precondition(!bodyLoaded && unfolded == recent.count && insights.isEmpty, "the body is loaded once, into a head-only state")
         var b = ByteReader(bytes: body)
-        guard try b.u8() == format else { throw b.failure("unknown context view body format") }
-        try decodeRecent(&b, into: &s.recent)
+        guard try b.u8() == ScopeState.format else { throw b.failure("unknown context view body format") }
+        try ScopeState.decodeRecent(&b, into: &recent)
         let insightCount = Int(try b.u16())
-        s.insights.reserveCapacity(insightCount)
+        insights.reserveCapacity(insightCount)
         var lengths: [Int] = []
         for _ in 0..<insightCount {
             let id = EventID(high: try b.u64(), low: try b.u64())
@@ -276,12 +309,12 @@ struct ScopeState {
             let position = try b.u64()
             let mentions = try b.u32()
             lengths.append(Int(try b.u32()))
-            s.insights.append(Insight(id: id, textHash: hash, importance: importance, position: position,
+            insights.append(Insight(id: id, textHash: hash, importance: importance, position: position,
                                       mentions: mentions, fragment: []))
         }
-        for i in 0..<insightCount { s.insights[i].fragment = try b.slice(lengths[i]) }
+        for i in 0..<insightCount { insights[i].fragment = try b.slice(lengths[i]) }
         guard b.atEnd else { throw b.failure("trailing bytes in the body") }
-        return s
+        bodyLoaded = true
     }
 
     private static func decodeRecent(_ r: inout ByteReader, into recent: inout [Recent]) throws {
