@@ -1,6 +1,5 @@
 import ColonyStore
 import Foundation
-import Synchronization
 import XCTest
 
 final class EventIDTests: XCTestCase {
@@ -57,12 +56,14 @@ final class EventIDTests: XCTestCase {
     /// threads at once, across many refills, never repeat.
     func test_newIDsMadeOnManyThreadsAtOnceAreDistinct() {
         let threads = 8, each = 5_000
-        let collected = Mutex<[EventID]>([])
+        let lock = NSLock()
+        nonisolated(unsafe) var all: [EventID] = []
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             let ids = (0..<each).map { _ in EventID() }
-            collected.withLock { $0.append(contentsOf: ids) }
+            lock.lock()
+            all.append(contentsOf: ids)
+            lock.unlock()
         }
-        let all = collected.withLock { $0 }
         XCTAssertEqual(all.count, threads * each)
         XCTAssertEqual(Set(all).count, threads * each)
         XCTAssertEqual(Set(all.map { $0.low }).count, threads * each, "the random low words repeat")

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A 16-byte event identifier, unique per event across the store.
 ///
@@ -98,30 +97,26 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible, Comparable {
 /// The random bits of new ids, drawn from the system's generator 4 KB at a time.
 /// `SystemRandomNumberGenerator` makes a `getrandom` system call for every word: two per
 /// id, which was 3% of a bulk append's CPU. One `arc4random_buf` call (the same kernel
-/// source) now fills 256 ids' worth.
-final class EventIDRandomness: Sendable {
+/// source) now fills 256 ids' worth. Guarded by an `NSLock` (a pthread mutex, which the
+/// thread sanitizer understands; it reports `Synchronization.Mutex` here as a race).
+final class EventIDRandomness: @unchecked Sendable {
     static let shared = EventIDRandomness()
-    private static let words = 512
-    private struct Pool: ~Copyable {
-        let words: UnsafeMutablePointer<UInt64>
-        var next: Int
-    }
-    private let pool: Mutex<Pool>
+    private static let capacity = 512
+    private let lock = NSLock()
+    private let words = UnsafeMutablePointer<UInt64>.allocate(capacity: EventIDRandomness.capacity)
+    private var next = EventIDRandomness.capacity
 
-    private init() {
-        let words = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.words)
-        pool = Mutex(Pool(words: words, next: Self.words))
-    }
+    private init() {}
 
+    /// Two words never handed out before.
     func twoWords() -> (UInt64, UInt64) {
-        pool.withLock { pool in
-            if pool.next + 2 > Self.words {
-                arc4random_buf(pool.words, Self.words * MemoryLayout<UInt64>.size)
-                pool.next = 0
-            }
-            defer { pool.next += 2 }
-            // Each word is handed out once.
-            return (pool.words[pool.next], pool.words[pool.next + 1])
+        lock.lock()
+        defer { lock.unlock() }
+        if next + 2 > Self.capacity {
+            arc4random_buf(words, Self.capacity * MemoryLayout<UInt64>.size)
+            next = 0
         }
+        defer { next += 2 }
+        return (words[next], words[next + 1])
     }
 }
