@@ -1,9 +1,4 @@
 import ColonyStore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The projection that keeps the context view of every scope.
 ///
@@ -87,17 +82,11 @@ public struct ContextProjection: Projection {
         } else {
             let fragment = ArraySlice(renderEvent(event, members: members))
             let kind = event.kindBytes, time = event.timeMicroseconds, position = event.position
-            // The scope and each ancestor, as slices of the stream name: nothing allocated.
-            var end = stream.startIndex
-            while true {
-                while end < stream.endIndex && stream[end] != UInt8(ascii: "/") { end += 1 }
-                try cache.update(stream[stream.startIndex..<end],
-                                 needsBody: { $0.foldsWith(fragmentBytes: fragment.count, limit: recentEvents) }) { state in
+            try Scope.forEachLevel(of: stream) { level in
+                try cache.update(level, needsBody: { $0.foldsWith(fragmentBytes: fragment.count, limit: recentEvents) }) { state in
                     state.count(kind: kind, time: time, position: position)
                     state.pushRecent(position: position, fragment: fragment, limit: recentEvents)
                 }
-                if end == stream.endIndex { break }
-                end += 1
             }
         }
     }
@@ -260,11 +249,7 @@ final class ScopeCache {
             hash = hasher.finalize()
         }
         func hash(into hasher: inout Hasher) { hasher.combine(hash) }
-        static func == (a: Key, b: Key) -> Bool {
-            a.hash == b.hash && a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
-                b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
-            }
-        }
+        static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && ScopeState.same(a.bytes, b.bytes) }
     }
 
     var states: [Key: ScopeState] = [:]

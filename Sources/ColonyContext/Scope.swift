@@ -48,9 +48,21 @@ public struct Scope: Hashable, Sendable, CustomStringConvertible {
     /// Prefixes of `path` ending before each `/`, then `path` itself.
     static func lineage(of path: [UInt8]) -> [[UInt8]] {
         var out: [[UInt8]] = []
-        for (i, b) in path.enumerated() where b == UInt8(ascii: "/") { out.append(Array(path[..<i])) }
-        out.append(path)
+        forEachLevel(of: path[...]) { out.append(Array($0)) }
         return out
+    }
+
+    /// Calls `body` with each prefix of `path` ending before a `/`, then with `path` itself:
+    /// the lineage as slices of `path`, nothing allocated.
+    @inline(__always)
+    static func forEachLevel(of path: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) throws -> Void) rethrows {
+        var end = path.startIndex
+        while true {
+            while end < path.endIndex && path[end] != UInt8(ascii: "/") { end += 1 }
+            try body(path[path.startIndex..<end])
+            if end == path.endIndex { return }
+            end += 1
+        }
     }
 
     static func check(_ bytes: [UInt8], display: String) throws {
