@@ -105,6 +105,12 @@ public struct WriteTransaction: TransactionReading {
         try check(mdb_drop(handle, db.handle, 0), "mdb_drop \(db.name ?? "<main>")")
     }
 
+    /// Deletes `db` from the environment, entries and name; its handle is closed when the
+    /// transaction commits, and must not be used again.
+    public func drop(_ db: Database) throws {
+        try check(mdb_drop(handle, db.handle, 1), "mdb_drop \(db.name ?? "<main>")")
+    }
+
     /// Opens (and with `.create`, creates) a named database inside this transaction.
     public func openDatabase(named name: String?, flags: DatabaseFlags = []) throws -> Database {
         var dbi: MDB_dbi = 0

@@ -9,9 +9,10 @@ struct VerifyCommand: AsyncParsableCommand {
         discussion: """
             Checks, in one read-only snapshot, writing nothing:
               - every record's structure and CRC-32C checksum; positions dense from 1 to the head;
-              - each stream's versions dense from 1, and its head version in the streams table;
-              - the stream-positions and event-ids indexes against the log, both ways: every
-                record is indexed at its position, every entry points at a record that matches;
+              - each stream's versions dense from 1, and its head in the streams table;
+              - the stream-positions, stream-links and event-ids indexes against the log, both
+                ways: every entry points at a record that matches, every event id is indexed,
+                and every version of a stream can be reached;
               - the meta table and every view checkpoint;
               - each view against a rebuild from the log up to its checkpoint, in a scratch
                 directory (--scratch, default the system's temporary directory), key by key.

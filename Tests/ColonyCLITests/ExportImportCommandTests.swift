@@ -111,7 +111,7 @@ final class ExportImportCommandTests: CLITestCase {
         try await makeStore(at: path("source"), events: 3)
         let export = try colony(["export", "--store", path("source")])
         try await makeStore(at: path("newer"), events: 1)
-        try setFormat(2, ofStoreAt: path("newer"))
+        try setFormat(3, ofStoreAt: path("newer"))
         let before = try snapshot(of: path("newer"))
 
         let run = try colony(["import", "--store", path("newer"), "-"], stdin: export.stdout)
@@ -150,11 +150,11 @@ final class BadInvocationTests: CLITestCase {
 
     func test_aStoreOfANewerFormatIsRefusedByReadOnlyCommands() async throws {
         try await makeStore(at: path("newer"), events: 1)
-        try setFormat(2, ofStoreAt: path("newer"))
+        try setFormat(3, ofStoreAt: path("newer"))
         for command in [["export"], ["verify"], ["backup", path("dest")], ["replay"], ["stats"], ["context", "acme"]] {
             let run = try colony(command + ["--store", path("newer")])
             XCTAssertEqual(run.status, 5, "\(command): \(run.stderr)")
-            XCTAssertTrue(run.stderr.contains("store format 2 is newer than this build supports (1)"), run.stderr)
+            XCTAssertTrue(run.stderr.contains("store format 3 is newer than this build supports (2)"), run.stderr)
         }
     }
 

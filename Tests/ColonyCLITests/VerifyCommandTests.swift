@@ -107,7 +107,7 @@ final class VerifyCommandTests: CLITestCase {
         XCTAssertEqual(try colony(["verify", "--store", path("absent")]).status, 4)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("absent")))
         let store = try await makeMarkedStore()
-        try setFormat(2, ofStoreAt: store)
+        try setFormat(3, ofStoreAt: store)
         XCTAssertEqual(try colony(["verify", "--store", store]).status, 5)
     }
 }

@@ -81,16 +81,18 @@ final class StatisticsTests: StoreTestCase {
 
     func test_statisticsCountEventsAndSizeEveryDatabase() async throws {
         let store = try openStore(projections: [StreamSummaryProjection()])
-        try await store.append(events("a", count: 40))
+        try await store.append(events("a", count: 70))  // enough for a stream-positions entry (version 63 of stream id 1)
         try await store.append(events("b", count: 2))
 
         let stats = try store.statistics()
 
-        XCTAssertEqual(stats.events, 42)
-        XCTAssertEqual(stats.format, 1)
+        XCTAssertEqual(stats.events, 72)
+        XCTAssertEqual(stats.format, 2)
         XCTAssertEqual(Set(stats.tables.map(\.name)),
-                       ["events", "streams", "stream-positions", "event-ids", "checkpoints", "meta", "view:stream-summary"])
-        XCTAssertEqual(stats.tables.first { $0.name == "events" }?.entries, 42)
+                       ["events", "streams", "stream-positions", "stream-links", "event-ids", "checkpoints", "meta", "view:stream-summary"])
+        XCTAssertEqual(stats.tables.first { $0.name == "events" }?.entries, 72)
+        XCTAssertEqual(stats.tables.first { $0.name == "stream-positions" }?.entries, 1)
+        XCTAssertEqual(stats.tables.first { $0.name == "stream-links" }?.entries, 72)
         XCTAssertEqual(stats.tables.first { $0.name == "view:stream-summary" }?.entries, 2)
         XCTAssertTrue(stats.tables.allSatisfy { $0.sizeBytes > 0 }, "\(stats.tables)")
         XCTAssertTrue(stats.readerProcessIDs.contains(ProcessInfo.processInfo.processIdentifier))

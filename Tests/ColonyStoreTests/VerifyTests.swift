@@ -148,19 +148,45 @@ final class VerifyTests: StoreTestCase {
         assertFinding(report, .eventIDs, position: 3, containing: "points at the record of event \(markerID)")
     }
 
+    /// The store of `makeStore` with 62 more events of the marker's stream (positions 7...68),
+    /// so its version 62 (62 + its id 2 is a multiple of 64), at position 66, has a
+    /// `stream-positions` entry.
+    private func makeStoreWithAnIndexedVersion() async throws -> ColonyStore {
+        let store = try await makeStore()
+        try await store.append((0..<62).map { _ in event(markerStream) })
+        return store
+    }
+
     func test_aFlippedByteInAStreamPositionsEntryIsFound() async throws {
-        let entry = be(markerStreamID) + be(2) + le(5)  // (stream 2, version 2) → position 5
-        let store = try flip(try await makeStore(), entry, at: 16, mask: 0x02)  // → position 7
+        let entry = be(markerStreamID) + be(62) + le(66)  // (stream 2, version 62) → position 66
+        let store = try flip(try await makeStoreWithAnIndexedVersion(), entry, at: 16, mask: 0x02)  // → position 64
         let report = try store.verify()
-        assertFinding(report, .streamPositions, position: 5, key: "\(markerStreamID)/2", containing: "points at position 7")
+        assertFinding(report, .streamPositions, position: 66, key: "\(markerStreamID)/62", containing: "points at position 64")
     }
 
     func test_aFlippedByteInAStreamPositionsKeyIsFound() async throws {
-        let entry = be(markerStreamID) + be(2) + le(5)
-        let store = try flip(try await makeStore(), entry, at: 15, mask: 0x04)  // key (2, 6): a version the stream does not have
+        let entry = be(markerStreamID) + be(62) + le(66)
+        let store = try flip(try await makeStoreWithAnIndexedVersion(), entry, at: 15, mask: 0x40)  // key (2, 126): a version the stream does not have
         let report = try store.verify()
-        assertFinding(report, .streamPositions, position: 5, key: "\(markerStreamID)/2", containing: "missing")
-        assertFinding(report, .streamPositions, position: 5, key: "\(markerStreamID)/6", containing: "points at version 2")
+        assertFinding(report, .streamPositions, position: 66, key: "\(markerStreamID)/126", containing: "points at version 62")
+    }
+
+    func test_aFlippedByteInAStreamLinkIsFound() async throws {
+        let entry = be(5) + le(3)  // position 5 (the marker stream's version 2) → position 3 (its version 1)
+        let store = try flip(try await makeStore(), entry, at: 8, mask: 0x06)  // → position 5
+        let report = try store.verify()
+        assertFinding(report, .streamLinks, position: 5, key: "5", containing: "points at position 5, but version 1")
+        XCTAssertThrowsError(try store.readStream(markerStream), "a read must not follow a wrong link") { error in
+            XCTAssertTrue("\(error)".contains("stream-links"), "\(error)")
+        }
+    }
+
+    func test_aLinkThatIsTheOnlyWayToAVersionIsRequired() async throws {
+        let entry = be(5) + le(3)
+        let store = try flip(try await makeStore(), entry, at: 7, mask: 0x10)  // key 5 → 21: past the head
+        let report = try store.verify()
+        assertFinding(report, .streamLinks, position: 5, containing: "missing: version 1 of stream \(markerStream)")
+        assertFinding(report, .streamLinks, position: 21, containing: "a link from a position the log does not have")
     }
 
     func test_aFlippedByteInAStreamsEntryIsFound() async throws {

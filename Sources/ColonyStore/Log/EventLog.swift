@@ -68,22 +68,85 @@ struct EventLog: Sendable {
         }
     }
 
-    /// The stream's id and head version, or `nil` if it has no events.
-    func stream(_ name: [UInt8], _ txn: some TransactionReading) throws -> (id: UInt64, version: UInt64)? {
-        guard let raw = try txn.get(layout.streams, key: name) else { return nil }
-        guard raw.count == 16 else {
-            throw StoreError.corruptView(view: "streams", key: String(decoding: name, as: UTF8.self), reason: "value of \(raw.count) bytes")
-        }
-        return (Bytes.readUInt64LE(raw, at: 0), Bytes.readUInt64LE(raw, at: 8))
+    /// What `streams` holds for a stream: its id and head, the head's position when known.
+    struct StreamHead: Equatable {
+        var id: UInt64
+        var version: UInt64
+        /// `nil` in a format-1 value: the head is then in `stream-positions`.
+        var position: UInt64?
     }
 
-    /// The global position of `version` of a stream.
-    func position(streamID: UInt64, version: UInt64, _ txn: some TransactionReading) throws -> UInt64? {
+    /// The stream's id and head, or `nil` if it has no events.
+    func stream(_ name: [UInt8], _ txn: some TransactionReading) throws -> StreamHead? {
+        guard let raw = try txn.get(layout.streams, key: name) else { return nil }
+        guard raw.count == 16 || raw.count == 24 else {
+            throw StoreError.corruptView(view: "streams", key: String(decoding: name, as: UTF8.self), reason: "value of \(raw.count) bytes")
+        }
+        return StreamHead(id: Bytes.readUInt64LE(raw, at: 0), version: Bytes.readUInt64LE(raw, at: 8),
+                          position: raw.count == 24 ? Bytes.readUInt64LE(raw, at: 16) : nil)
+    }
+
+    /// The `stream-positions` entry of exactly `version`, if there is one.
+    func indexedPosition(streamID: UInt64, version: UInt64, _ txn: some TransactionReading) throws -> UInt64? {
         guard let raw = try txn.get(layout.streamPositions, key: Bytes.streamPositionKey(streamID: streamID, version: version)) else { return nil }
         guard raw.count == 8 else {
             throw StoreError.corruptView(view: "stream-positions", key: "\(streamID)/\(version)", reason: "value of \(raw.count) bytes")
         }
         return Bytes.readUInt64LE(raw)
+    }
+
+    /// The `stream-links` entry of the event at `position`: where its stream's previous event is
+    /// (0 for a stream's first event), or `nil` for an event written before format 2.
+    func link(at position: UInt64, _ txn: some TransactionReading) throws -> UInt64? {
+        guard let links = layout.streamLinks, let raw = try txn.get(links, key: Bytes.uint64BE(position)) else { return nil }
+        guard raw.count == 8 else {
+            throw StoreError.corruptView(view: "stream-links", key: "\(position)", reason: "value of \(raw.count) bytes")
+        }
+        return Bytes.readUInt64LE(raw)
+    }
+
+    /// The position of version `version - 1` of a stream whose version `version` is at `position`:
+    /// its link, or (for events written before format 2) its `stream-positions` entry.
+    func previous(of position: UInt64, version: UInt64, streamID: UInt64, _ txn: some TransactionReading) throws -> UInt64 {
+        precondition(version > 1)
+        if let link = try link(at: position, txn), link != 0 { return link }
+        if let indexed = try indexedPosition(streamID: streamID, version: version - 1, txn) { return indexed }
+        throw StoreError.corruptView(view: "stream-links", key: "\(position)",
+                                     reason: "no way back from version \(version) of stream id \(streamID): no link and no stream-positions entry for version \(version - 1)")
+    }
+
+    /// The positions of versions `version...w` of a stream, in version order, where `w` is the
+    /// first version at or after `version` with a `stream-positions` entry, or the head.
+    /// Empty when `version` is past the head. One index seek, then one link per version.
+    func positionRun(of head: StreamHead, from version: UInt64, _ txn: some TransactionReading) throws -> [UInt64] {
+        guard version >= 1, version <= head.version else { return [] }
+        var anchor: (version: UInt64, position: UInt64)?
+        try txn.withCursor(layout.streamPositions) { cursor in
+            guard let e = try cursor.seek(atOrAfter: Bytes.streamPositionKey(streamID: head.id, version: version)),
+                  e.key.count == 16, Bytes.readUInt64BE(e.key, at: 0) == head.id else { return }
+            guard e.value.count == 8 else {
+                throw StoreError.corruptView(view: "stream-positions", key: "\(head.id)/\(Bytes.readUInt64BE(e.key, at: 8))",
+                                             reason: "value of \(e.value.count) bytes")
+            }
+            let w = Bytes.readUInt64BE(e.key, at: 8)
+            if w <= head.version { anchor = (w, Bytes.readUInt64LE(e.value)) }
+        }
+        if anchor == nil {
+            guard let p = head.position else {
+                throw StoreError.corruptView(view: "stream-positions", key: "\(head.id)/\(head.version)",
+                                             reason: "missing: the head of a stream written before format 2")
+            }
+            anchor = (head.version, p)
+        }
+        var (v, p) = anchor!
+        var run = [UInt64](repeating: 0, count: Int(v - version + 1))
+        run[Int(v - version)] = p
+        while v > version {
+            p = try previous(of: p, version: v, streamID: head.id, txn)
+            v -= 1
+            run[Int(v - version)] = p
+        }
+        return run
     }
 
     /// The position an event id was appended at.
@@ -99,23 +162,35 @@ struct EventLog: Sendable {
     struct Appender {
         let log: EventLog
         let txn: WriteTransaction
+        private let links: Database
         private(set) var nextPosition: UInt64
-        private var streamCache: [[UInt8]: (id: UInt64, version: UInt64)] = [:]
+        private var streamCache: [[UInt8]: StreamHead] = [:]
         private var dirtyStreams: Set<[UInt8]> = []
         private var nextStreamID: UInt64?
         /// Every event written by this transaction, in order, for the projections.
         private(set) var appended: [RecordedEvent] = []
 
         init(log: EventLog, txn: WriteTransaction) throws {
+            guard let links = log.layout.streamLinks else { throw StoreError.invalidArgument("the store was opened read-only") }
             self.log = log
             self.txn = txn
+            self.links = links
             self.nextPosition = try log.head(txn) + 1
         }
 
-        private mutating func streamState(_ name: [UInt8]) throws -> (id: UInt64, version: UInt64)? {
+        /// The stream's head, with its position filled in (from `stream-positions` for a
+        /// format-1 value), so the next event can link to it.
+        private mutating func streamState(_ name: [UInt8]) throws -> StreamHead? {
             if let cached = streamCache[name] { return cached }
-            let state = try log.stream(name, txn)
-            if let state { streamCache[name] = state }
+            guard var state = try log.stream(name, txn) else { return nil }
+            if state.position == nil {
+                guard let p = try log.indexedPosition(streamID: state.id, version: state.version, txn) else {
+                    throw StoreError.corruptView(view: "stream-positions", key: "\(state.id)/\(state.version)",
+                                                 reason: "missing: the head of stream \(String(decoding: name, as: UTF8.self)), written before format 2")
+                }
+                state.position = p
+            }
+            streamCache[name] = state
             return state
         }
 
@@ -167,16 +242,21 @@ struct EventLog: Sendable {
             var version: UInt64 = 0
             for (i, event) in batch.enumerated() where isNew[i] {
                 let streamName = streamNames[i]
-                var state = try streamState(streamName) ?? (id: try allocateStreamID(), version: 0)
+                var state = try streamState(streamName) ?? StreamHead(id: try allocateStreamID(), version: 0, position: 0)
+                let previous = state.position ?? 0
                 state.version += 1
+                state.position = nextPosition
                 version = state.version
                 let position = nextPosition
                 let record = EventRecord.encode(event, position: position, streamVersion: state.version)
                 try record.withUnsafeBytes { r in
                     try Bytes.uint64BE(position).withUnsafeBytes { k in try txn.put(log.layout.events, key: k, value: r, flags: .append) }
                 }
-                try txn.put(log.layout.streamPositions, key: Bytes.streamPositionKey(streamID: state.id, version: state.version),
-                            value: Bytes.uint64LE(position))
+                try Self.putLink(txn, links, position: position, previous: previous)
+                if StoreLayout.indexesVersion(state.version, ofStream: state.id) {
+                    try txn.put(log.layout.streamPositions, key: Bytes.streamPositionKey(streamID: state.id, version: state.version),
+                                value: Bytes.uint64LE(position))
+                }
                 try txn.put(log.layout.eventIDs, key: event.id.bytes, value: Bytes.uint64LE(position), flags: .noOverwrite)
                 streamCache[streamName] = state
                 dirtyStreams.insert(streamName)
@@ -189,6 +269,16 @@ struct EventLog: Sendable {
             for i in batch.indices where positions[i] == 0 { positions[i] = positions[seenInBatch[batch[i].id]!] }
             if let state = streamCache[lastStream] { version = state.version }
             return AppendResult(positions: positions, duplicates: duplicates, streamVersion: version)
+        }
+
+        /// `position → previous`, appended (positions only grow), without allocating.
+        @inline(__always)
+        private static func putLink(_ txn: WriteTransaction, _ links: Database, position: UInt64, previous: UInt64) throws {
+            var key = position.bigEndian
+            var value = previous.littleEndian
+            try withUnsafeBytes(of: &key) { k in
+                try withUnsafeBytes(of: &value) { v in try txn.put(links, key: k, value: v, flags: .append) }
+            }
         }
 
         private mutating func allocateStreamID() throws -> UInt64 {
@@ -208,7 +298,8 @@ struct EventLog: Sendable {
         mutating func finish() throws {
             for name in dirtyStreams {
                 let state = streamCache[name]!
-                try txn.put(log.layout.streams, key: name, value: Bytes.uint64LE(state.id) + Bytes.uint64LE(state.version))
+                try txn.put(log.layout.streams, key: name,
+                            value: Bytes.uint64LE(state.id) + Bytes.uint64LE(state.version) + Bytes.uint64LE(state.position!))
             }
             dirtyStreams.removeAll()
             if let next = nextStreamID {

@@ -3,15 +3,37 @@ import LMDB
 /// The named databases of a store and the encodings of their keys and values.
 /// docs/storage-format.md describes the same layout for people.
 struct StoreLayout: Sendable {
-    /// The store format this build writes. A store with a larger number is refused.
-    static let formatVersion: UInt32 = 1
+    /// The store format this build writes. A store with a larger number is refused; a
+    /// writable open of a format-1 store upgrades it in place (format 2 only adds
+    /// `stream-links` and makes `stream-positions` sparse, which format-1 data satisfies).
+    static let formatVersion: UInt32 = 2
+
+    /// Format 2 writes a `stream-positions` entry for one version in this many (and
+    /// `stream-links` for every event): the entry that costs a random B-tree page per event
+    /// is written once per this many events of a stream. Readers do not depend on the
+    /// number: they walk back from the next entry, or from the stream's head.
+    static let streamIndexInterval: UInt64 = 64
+
+    /// Whether format 2 writes the `stream-positions` entry of `version`: one version in
+    /// `streamIndexInterval`, offset by the stream id, so streams that advance in step (a
+    /// batch touching many streams once each) do not all write their entries in the same batch.
+    @inline(__always)
+    static func indexesVersion(_ version: UInt64, ofStream id: UInt64) -> Bool {
+        (version &+ id) % streamIndexInterval == 0
+    }
 
     /// position (UInt64 big-endian) → `EventRecord`
     let events: Database
-    /// stream name → stream id (UInt64 LE) + head version (UInt64 LE)
+    /// stream name → stream id (UInt64 LE) + head version (UInt64 LE) + head position (UInt64 LE);
+    /// format-1 values stop after the head version
     let streams: Database
-    /// stream id (UInt64 BE) + version (UInt64 BE) → position (UInt64 LE)
+    /// stream id (UInt64 BE) + version (UInt64 BE) → position (UInt64 LE): every version
+    /// written by format 1, every `streamIndexInterval`-th version from format 2 on
     let streamPositions: Database
+    /// position (UInt64 big-endian, appended in log order) → position of the previous event
+    /// of the same stream (UInt64 LE, 0 for a stream's first event). `nil` when a format-1
+    /// store is opened read-only, which has none (its `stream-positions` is complete).
+    let streamLinks: Database?
     /// event id (16 bytes) → position (UInt64 LE)
     let eventIDs: Database
     /// projection name → applied position (UInt64 LE) + projection version (UInt32 LE)
@@ -28,9 +50,13 @@ struct StoreLayout: Sendable {
             let layout = try StoreLayout(
                 events: env.openDatabase(named: "events"), streams: env.openDatabase(named: "streams"),
                 streamPositions: env.openDatabase(named: "stream-positions"),
+                streamLinks: try? env.openDatabase(named: "stream-links"),
                 eventIDs: env.openDatabase(named: "event-ids"), checkpoints: env.openDatabase(named: "checkpoints"),
                 meta: env.openDatabase(named: "meta"))
-            try env.read { txn in try layout.checkFormat(txn) }
+            let format = try env.read { txn in try layout.checkFormat(txn) }
+            if layout.streamLinks == nil && format >= 2 {
+                throw StoreError.corruptView(view: "stream-links", key: "", reason: "missing from a format-\(format) store")
+            }
             return layout
         }
         return try env.write { txn in
@@ -38,18 +64,26 @@ struct StoreLayout: Sendable {
                 events: txn.openDatabase(named: "events", flags: .create),
                 streams: txn.openDatabase(named: "streams", flags: .create),
                 streamPositions: txn.openDatabase(named: "stream-positions", flags: .create),
+                streamLinks: txn.openDatabase(named: "stream-links", flags: .create),
                 eventIDs: txn.openDatabase(named: "event-ids", flags: .create),
                 checkpoints: txn.openDatabase(named: "checkpoints", flags: .create),
                 meta: txn.openDatabase(named: "meta", flags: .create))
             if try txn.get(layout.meta, key: formatKey) == nil {
                 try txn.put(layout.meta, key: formatKey, value: Bytes.uint32LE(formatVersion))
             }
-            try layout.checkFormat(txn)
+            if try layout.checkFormat(txn) < formatVersion {
+                // Format 1 → 2: a complete `stream-positions` is a valid sparse one, and
+                // `stream-links` starts empty. Stamping 2 makes older builds refuse the store
+                // from now on, since they would read the sparse index as missing entries.
+                try txn.put(layout.meta, key: formatKey, value: Bytes.uint32LE(formatVersion))
+            }
             return layout
         }
     }
 
-    func checkFormat(_ txn: some TransactionReading) throws {
+    /// The store's format; throws if it is missing or newer than this build.
+    @discardableResult
+    func checkFormat(_ txn: some TransactionReading) throws -> UInt32 {
         guard let raw = try txn.get(meta, key: StoreLayout.formatKey), raw.count == 4 else {
             throw StoreError.corruptView(view: "meta", key: "format", reason: "missing or malformed format version")
         }
@@ -57,6 +91,7 @@ struct StoreLayout: Sendable {
         if found > StoreLayout.formatVersion {
             throw StoreError.unsupportedFormat(found: found, supported: StoreLayout.formatVersion)
         }
+        return found
     }
 }
 

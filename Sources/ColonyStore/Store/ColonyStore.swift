@@ -173,18 +173,41 @@ public final class ColonyStore: Sendable {
     public func readStream(_ stream: String, from version: UInt64? = nil, direction: ReadDirection = .forward,
                            limit: Int = 1_000) throws -> [RecordedEvent] {
         try read { txn in
-            guard let s = try log.stream(Array(stream.utf8), txn) else { return [] }
+            let name = Array(stream.utf8)
+            guard let s = try log.stream(name, txn), limit > 0 else { return [] }
             var out: [RecordedEvent] = []
-            var v = direction == .forward ? max(version ?? 1, 1) : min(version ?? s.version, s.version)
-            while out.count < limit && v >= 1 && v <= s.version {
-                guard let p = try log.position(streamID: s.id, version: v, txn) else {
-                    throw StoreError.corruptView(view: "stream-positions", key: "\(stream)@\(v)", reason: "missing")
-                }
+            out.reserveCapacity(min(limit, 1_024))
+            func event(_ p: UInt64, version v: UInt64) throws -> RecordedEvent {
                 guard let e = try log.event(at: p, txn) else {
                     throw StoreError.corruptView(view: "stream-positions", key: "\(stream)@\(v)", reason: "points at missing position \(p)")
                 }
-                out.append(e)
-                v = direction == .forward ? v + 1 : v - 1
+                guard e.streamVersion == v, e.streamBytes.elementsEqual(name) else {
+                    throw StoreError.corruptView(view: "stream-links", key: "\(stream)@\(v)",
+                                                 reason: "leads to position \(p), version \(e.streamVersion) of stream \(e.stream)")
+                }
+                return e
+            }
+            switch direction {
+            case .forward:
+                // Run by run: each ends at a stream-positions entry or at the head.
+                var v = max(version ?? 1, 1)
+                while out.count < limit && v <= s.version {
+                    let run = try log.positionRun(of: s, from: v, txn)
+                    for p in run.prefix(limit - out.count) {
+                        out.append(try event(p, version: v))
+                        v += 1
+                    }
+                }
+            case .backward:
+                var v = min(version ?? s.version, s.version)
+                guard v >= 1 else { return [] }
+                var p = try log.positionRun(of: s, from: v, txn)[0]
+                while true {
+                    out.append(try event(p, version: v))
+                    guard out.count < limit, v > 1 else { break }
+                    p = try log.previous(of: p, version: v, streamID: s.id, txn)
+                    v -= 1
+                }
             }
             return out
         }

@@ -5,9 +5,11 @@ extension ColonyStore {
     /// Checks the whole store against itself, in one read snapshot, writing nothing:
     ///
     /// - every record's structure and checksum, and that positions are dense from 1 to the head;
-    /// - each stream's versions are dense from 1 in log order and its head version in `streams`;
-    /// - the `stream-positions` and `event-ids` indexes against the log, both ways: every record
-    ///   is indexed at its position, and every index entry points at a record that matches;
+    /// - each stream's versions are dense from 1 in log order and its head in `streams`;
+    /// - the `stream-positions`, `stream-links` and `event-ids` indexes against the log, both
+    ///   ways: every entry points at a record that matches, every event id is indexed, and
+    ///   every version of a stream can be reached (through its `stream-positions` entry, or by
+    ///   the link of the next version or the head position in `streams`);
     /// - `meta` (format, the stream id counter) and every checkpoint;
     /// - each registered view against a rebuild from the log, up to the view's checkpoint, into
     ///   a scratch environment: key by key and byte by byte (`VerifyOptions.checkViews`).
@@ -48,6 +50,9 @@ struct StoreVerifier {
         var id: UInt64?
         var lastVersion: UInt64 = 0
         var lastPosition: UInt64 = 0
+        /// Whether the last version has a `stream-positions` entry (if not, the next version's
+        /// link or the head position in `streams` is the only way to it).
+        var lastIndexed = true
         var events: UInt64 = 0
     }
 
@@ -56,6 +61,8 @@ struct StoreVerifier {
     /// The same positions in log order, to count those between two positions.
     private var corruptInOrder: [UInt64] = []
     private var streamPositionsMatched = 0
+    private var streamLinksMatched = 0
+    private var reportedLinkPositions: Set<UInt64> = []
     private var eventIDsMatched = 0
     /// Index keys already reported by the log pass, so the reverse pass does not repeat them.
     private var reportedStreamPositionKeys: Set<[UInt8]> = []
@@ -75,6 +82,7 @@ struct StoreVerifier {
         try checkLog(txn, head: head)
         let idToName = try checkStreams(txn)
         try checkStreamPositions(txn, head: head, idToName: idToName)
+        try checkStreamLinks(txn, head: head)
         try checkEventIDs(txn, head: head)
         try checkMeta(txn, maxStreamID: idToName.keys.max() ?? 0)
         try checkViews(txn, head: head)
@@ -136,24 +144,26 @@ struct StoreVerifier {
             tally = known
         } else {
             tally = StreamTally()
-            if let raw = try txn.get(layout.streams, key: name), raw.count == 16 {
+            if let raw = try txn.get(layout.streams, key: name), raw.count == 16 || raw.count == 24 {
                 tally.id = Bytes.readUInt64LE(raw, at: 0)
             } else {
                 find(.streams, position: position, key: KeyText.render(name), "the stream of this record has no valid entry in streams")
             }
         }
+        var skipped: UInt64 = 0
         if version != tally.lastVersion + 1 {
             // Versions skipped over corrupt records are those records' versions: they are reported already.
-            let skipped = version > tally.lastVersion ? version - tally.lastVersion - 1 : .max
+            skipped = version > tally.lastVersion ? version - tally.lastVersion - 1 : .max
             if skipped > corruptCount(after: tally.lastPosition, before: position) {
                 find(.record, position: position, key: KeyText.render(name),
                      "stream version \(version) follows version \(tally.lastVersion) of its stream (versions must be dense from 1)")
             }
         }
+        let previous = tally
         tally.lastVersion = version
         tally.lastPosition = position
         tally.events += 1
-        streams[name] = tally
+        tally.lastIndexed = false
 
         if let id = tally.id {
             key.withUnsafeMutableBytes {
@@ -163,8 +173,7 @@ struct StoreVerifier {
             let indexKey = "\(id)/\(version)"
             switch try txn.get(layout.streamPositions, key: key) {
             case nil:
-                find(.streamPositions, position: position, key: indexKey, "missing: the record is version \(version) of stream \(KeyText.render(name)), id \(id)")
-                reportedStreamPositionKeys.insert(key)
+                break  // format 2 indexes every 64th version; the links reach the others
             case let raw? where raw.count != 8:
                 find(.streamPositions, position: position, key: indexKey, "a value of \(raw.count) bytes (positions are 8)")
                 reportedStreamPositionKeys.insert(key)
@@ -172,11 +181,32 @@ struct StoreVerifier {
                 let indexed = Bytes.readUInt64LE(raw)
                 if indexed == position {
                     streamPositionsMatched += 1
+                    tally.lastIndexed = true
                 } else {
                     find(.streamPositions, position: position, key: indexKey, "points at position \(indexed), not at this record")
                     reportedStreamPositionKeys.insert(key)
                 }
             }
+        }
+        streams[name] = tally
+
+        // The link back to the stream's previous event; required when that event has no index entry.
+        let expectedLink = version == 1 ? 0 : previous.lastPosition
+        let linkText = "\(position)"
+        if let links = layout.streamLinks, let raw = try txn.get(links, key: Bytes.uint64BE(position)) {
+            if raw.count != 8 {
+                find(.streamLinks, position: position, key: linkText, "a value of \(raw.count) bytes (positions are 8)")
+                reportedLinkPositions.insert(position)
+            } else if skipped == 0 && Bytes.readUInt64LE(raw) != expectedLink {
+                find(.streamLinks, position: position, key: linkText,
+                     "points at position \(Bytes.readUInt64LE(raw)), but version \(version - 1) of stream \(KeyText.render(name)) is at \(expectedLink)")
+                reportedLinkPositions.insert(position)
+            } else {
+                streamLinksMatched += 1
+            }
+        } else if version > 1 && skipped == 0 && !previous.lastIndexed {
+            find(.streamLinks, position: position, key: linkText,
+                 "missing: version \(version - 1) of stream \(KeyText.render(name)) (position \(expectedLink)) has no stream-positions entry, so only this record's link leads to it")
         }
 
         let idBytes = UnsafeRawBufferPointer(rebasing: record[22..<38])
@@ -222,8 +252,8 @@ struct StoreVerifier {
         try txn.scan(layout.streams, prefix: []) { key, value in
             let e = (key: key, value: value)
             let name = Array(e.key)
-            guard e.value.count == 16 else {
-                find(.streams, key: KeyText.render(name), "a value of \(e.value.count) bytes (16 expected)")
+            guard e.value.count == 16 || e.value.count == 24 else {
+                find(.streams, key: KeyText.render(name), "a value of \(e.value.count) bytes (24 expected, or 16 before format 2)")
                 return true
             }
             let id = Bytes.readUInt64LE(e.value, at: 0)
@@ -240,6 +270,14 @@ struct StoreVerifier {
             }
             if version != tally.lastVersion && logIsWhole {
                 find(.streams, key: KeyText.render(name), "head version \(version), but the stream's last event in the log is version \(tally.lastVersion)")
+            } else if e.value.count == 24 {
+                let headPosition = Bytes.readUInt64LE(e.value, at: 16)
+                if headPosition != tally.lastPosition && logIsWhole {
+                    find(.streams, key: KeyText.render(name), "head position \(headPosition), but the stream's last event is at \(tally.lastPosition)")
+                }
+            } else if !tally.lastIndexed {
+                find(.streams, key: KeyText.render(name),
+                     "no head position (a value written before format 2), and the head, version \(version), has no stream-positions entry")
             }
             return true
         }
@@ -284,6 +322,23 @@ struct StoreVerifier {
         }
     }
 
+    /// `stream-links` entries the log pass did not account for: each must be keyed by a position of the log.
+    private mutating func checkStreamLinks(_ txn: ReadTransaction, head: UInt64) throws {
+        guard let links = layout.streamLinks, try txn.count(links) != streamLinksMatched else { return }
+        try txn.scan(links, prefix: []) { key, value in
+            guard key.count == 8 else {
+                find(.streamLinks, key: KeyText.render(key), "a key of \(key.count) bytes (positions are 8)")
+                return true
+            }
+            let position = Bytes.readUInt64BE(key)
+            if reportedLinkPositions.contains(position) || corruptPositions.contains(position) { return true }
+            if try txn.get(layout.events, key: Bytes.uint64BE(position)) == nil {
+                find(.streamLinks, position: position, key: "\(position)", "a link from a position the log does not have (head \(head))")
+            }
+            return true
+        }
+    }
+
     /// `event-ids` entries the log pass did not account for: each must point at a record with its id.
     private mutating func checkEventIDs(_ txn: ReadTransaction, head: UInt64) throws {
         guard try txn.count(layout.eventIDs) != eventIDsMatched else { return }
@@ -322,7 +377,9 @@ struct StoreVerifier {
     private mutating func checkMeta(_ txn: ReadTransaction, maxStreamID: UInt64) throws {
         if let raw = try txn.get(layout.meta, key: StoreLayout.formatKey), raw.count == 4 {
             let format = Bytes.readUInt32LE(raw)
-            if format != StoreLayout.formatVersion {
+            if format < StoreLayout.formatVersion {
+                report.notes.append("store format \(format): the next writable open upgrades it to \(StoreLayout.formatVersion)")
+            } else if format != StoreLayout.formatVersion {
                 find(.meta, key: "format", "format \(format), but this build writes \(StoreLayout.formatVersion)")
             }
         } else {

@@ -13,10 +13,12 @@ public struct VerifyReport: Sendable, Codable {
             case record
             /// The positions of the log: gaps, malformed keys.
             case positions
-            /// The `streams` database (stream name → id and head version).
+            /// The `streams` database (stream name → id, head version and head position).
             case streams
             /// The `stream-positions` index ((stream id, version) → position).
             case streamPositions = "stream-positions"
+            /// The `stream-links` index (position → the stream's previous position).
+            case streamLinks = "stream-links"
             /// The `event-ids` index (event id → position).
             case eventIDs = "event-ids"
             /// The `checkpoints` database.
