@@ -26,7 +26,8 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"])]
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
-        .target(name: "ColonyStore", dependencies: ["LMDB"]),
+        .target(name: "CChecksum"),
+        .target(name: "ColonyStore", dependencies: ["LMDB", "CChecksum"]),
         .target(name: "ColonyContext", dependencies: ["ColonyStore"]),
         .target(name: "ColonySwarm", dependencies: ["ColonyStore"]),
         .target(

@@ -1,4 +1,7 @@
-/// CRC-32C (Castagnoli), slice-by-8, as used by iSCSI, ext4 and RocksDB.
+internal import CChecksum
+
+/// CRC-32C (Castagnoli), as used by iSCSI, ext4 and RocksDB: with the CPU's CRC instructions
+/// where it has them (`CChecksum`), else table-driven, slice-by-8.
 ///
 /// Every stored event record carries one; a record whose checksum does not
 /// match is reported as corrupt and never served.
@@ -16,9 +19,19 @@ public enum CRC32C {
         return t
     }()
 
+    /// Whether this CPU has CRC-32C instructions (x86-64 SSE 4.2; AArch64 with the CRC
+    /// extension). Without them, the tables below compute the same values.
+    public static let hardware = colony_crc32c_available() != 0
+
     /// Continues a checksum `crc` (start with 0) over `bytes`.
-    @inlinable
     public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = bytes.baseAddress else { return crc }
+        if hardware { return colony_crc32c(crc, base, bytes.count) }
+        return software(crc, bytes)
+    }
+
+    /// `update` with the tables, whatever the CPU has (what `update` falls back to).
+    public static func software(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         tables.withUnsafeBufferPointer { t in compute(crc, bytes, t) }
     }
 
