@@ -77,6 +77,17 @@ let package = Package(
             ],
             path: "RegressionGate"
         ),
+        // Direct A/B probes of bulk appends, concurrent durable appends and rebuilds on one store
+        // (Benchmarks/Probes/main.swift says how to run them):
+        //   swift build -c release --product colony-probe --scratch-path .build-probe
+        .executableTarget(
+            name: "colony-probe",
+            dependencies: [
+                .product(name: "ColonyStore", package: "Colony"),
+                .product(name: "ColonyContext", package: "Colony"),
+            ],
+            path: "Probes"
+        ),
         // The baseline of the HTTP benchmarks (Benchmarks/mcp/run-http.sh): the smallest
         // Hummingbird server, measured in the same run as colony serve --http.
         .executableTarget(
