@@ -275,7 +275,7 @@ struct StoreVerifier {
                 if headPosition != tally.lastPosition && logIsWhole {
                     find(.streams, key: KeyText.render(name), "head position \(headPosition), but the stream's last event is at \(tally.lastPosition)")
                 }
-            } else if !tally.lastIndexed {
+            } else if !tally.lastIndexed && logIsWhole {
                 find(.streams, key: KeyText.render(name),
                      "no head position (a value written before format 2), and the head, version \(version), has no stream-positions entry")
             }
