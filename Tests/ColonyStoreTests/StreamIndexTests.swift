@@ -1,4 +1,4 @@
-import ColonyStore
+@testable import ColonyStore
 import Foundation
 import LMDB
 import XCTest
@@ -133,5 +133,39 @@ final class StreamIndexTests: StoreTestCase {
         XCTAssertThrowsError(try openStore()) { error in
             XCTAssertTrue("\(error)".contains("format 3"), "\(error)")
         }
+    }
+
+    /// What a format-1 writer that opened the store before the upgrade would append: the record,
+    /// a `stream-positions` entry for its version, its event id, and a 16-byte `streams` value.
+    private func appendAsFormat1(_ event: NewEvent, streamID: UInt64) throws {
+        let env = try Environment(path: path)
+        defer { env.close() }
+        try env.write { txn in
+            let events = try txn.openDatabase(named: "events")
+            let head = try txn.withCursor(events) { try $0.last().map { UInt64(bigEndian: $0.key.loadUnaligned(as: UInt64.self)) } } ?? 0
+            let streams = try txn.openDatabase(named: "streams")
+            let version = try txn.get(streams, key: Array(event.stream.utf8)).map { $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self) } ?? 0
+            let position = head + 1
+            func le(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+            func be(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
+            try txn.put(events, key: be(position), value: EventRecord.encode(event, position: position, streamVersion: version + 1), flags: .append)
+            try txn.put(try txn.openDatabase(named: "stream-positions"), key: be(streamID) + be(version + 1), value: le(position))
+            try txn.put(try txn.openDatabase(named: "event-ids"), key: event.id.bytes, value: le(position))
+            try txn.put(streams, key: Array(event.stream.utf8), value: le(streamID) + le(version + 1))
+        }
+    }
+
+    func test_anOlderWritersEventAmongLinkedOnesIsReportedByVerify() async throws {
+        let store = try openStore()
+        try await store.append(events("s", count: 3))  // versions 1-3, linked, not indexed
+        store.close()
+        try appendAsFormat1(event("s"), streamID: 1)    // version 4: indexed, no link
+        let writer = try openStore()
+        try await writer.append(event("s"))              // version 5 links back to 4
+        XCTAssertEqual(try writer.readStream("s", from: 4).map(\.streamVersion), [4, 5])
+        XCTAssertThrowsError(try writer.readStream("s"), "version 3 is reached by neither the index nor a link")
+        let report = try writer.verify()
+        XCTAssertTrue(report.findings.contains { $0.area == .streamLinks && $0.position == 4 && $0.message.contains("missing: version 3") },
+                      report.findings.map(\.description).joined(separator: "\n"))
     }
 }
