@@ -47,10 +47,15 @@ struct StoreLayout: Sendable {
     /// Opens (creating in a writable store) every database and checks the format.
     static func open(_ env: Environment) throws -> StoreLayout {
         if env.options.readOnly {
+            // Absent only in a format-1 store (checked below); any other failure is reported.
+            let streamLinks: Database?
+            do { streamLinks = try env.openDatabase(named: "stream-links") } catch let e as LMDBError where e.code == LMDBError.notFound {
+                streamLinks = nil
+            }
             let layout = try StoreLayout(
                 events: env.openDatabase(named: "events"), streams: env.openDatabase(named: "streams"),
                 streamPositions: env.openDatabase(named: "stream-positions"),
-                streamLinks: try? env.openDatabase(named: "stream-links"),
+                streamLinks: streamLinks,
                 eventIDs: env.openDatabase(named: "event-ids"), checkpoints: env.openDatabase(named: "checkpoints"),
                 meta: env.openDatabase(named: "meta"))
             let format = try env.read { txn in try layout.checkFormat(txn) }
