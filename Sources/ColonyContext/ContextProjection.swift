@@ -58,6 +58,9 @@ public struct ContextProjection: Projection {
         let cache: ScopeCache
 
         mutating func apply(_ events: [RecordedEvent]) throws {
+            // Room for the scopes a batch touches (a leaf and its ancestors per event, many
+            // shared), so the table is not regrown and rehashed as it fills.
+            if cache.states.isEmpty { cache.states.reserveCapacity(min(events.count * 2 + 8, 16_384)) }
             for event in events { try projection.apply(event, cache: cache) }
         }
 

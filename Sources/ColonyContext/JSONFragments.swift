@@ -17,15 +17,18 @@ enum JSONFragments {
     }
 
     static func appendUInt(_ v: UInt64, to out: inout [UInt8]) {
-        if v == 0 { out.append(UInt8(ascii: "0")); return }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        var x = v
+        // Digits are written right to left into a stack buffer, then appended in one call:
+        // an `append` per digit checks the array's uniqueness and capacity every time.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes; UInt64.max has 20 digits
         withUnsafeMutableBytes(of: &digits) { d in
-            while x > 0 { d[n] = UInt8(ascii: "0") + UInt8(x % 10); x /= 10; n += 1 }
-            for i in stride(from: n - 1, through: 0, by: -1) { out.append(d[i]) }
+            var start = d.count
+            var x = v
+            repeat {
+                start -= 1
+                d[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10)
+                x /= 10
+            } while x > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[start...]))
         }
     }
 
@@ -71,21 +74,30 @@ enum JSONFragments {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         if month <= 2 { year += 1 }
-        func two(_ v: Int64) { out.append(UInt8(ascii: "0") + UInt8(v / 10)); out.append(UInt8(ascii: "0") + UInt8(v % 10)) }
-        out.append(UInt8(ascii: "\""))
-        let y = max(0, min(9999, year))
-        two(y / 100); two(y % 100)
-        out.append(UInt8(ascii: "-")); two(month)
-        out.append(UInt8(ascii: "-")); two(day)
-        out.append(UInt8(ascii: "T")); two(secs / 3600)
-        out.append(UInt8(ascii: ":")); two((secs % 3600) / 60)
-        out.append(UInt8(ascii: ":")); two(secs % 60)
-        out.append(UInt8(ascii: "."))
-        out.append(UInt8(ascii: "0") + UInt8(millis / 100))
-        out.append(UInt8(ascii: "0") + UInt8((millis / 10) % 10))
-        out.append(UInt8(ascii: "0") + UInt8(millis % 10))
-        out.append(UInt8(ascii: "Z"))
-        out.append(UInt8(ascii: "\""))
+        // "YYYY-MM-DDTHH:MM:SS.mmmZ" with its quotes, 26 bytes, written into a stack buffer and
+        // appended in one call (this runs for every event and every head a write renders).
+        var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &text) { t in
+            func two(_ v: Int64, at i: Int) {
+                t[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v / 10)
+                t[i + 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+            }
+            let y = max(0, min(9999, year))
+            t[0] = UInt8(ascii: "\"")
+            two(y / 100, at: 1); two(y % 100, at: 3)
+            t[5] = UInt8(ascii: "-"); two(month, at: 6)
+            t[8] = UInt8(ascii: "-"); two(day, at: 9)
+            t[11] = UInt8(ascii: "T"); two(secs / 3600, at: 12)
+            t[14] = UInt8(ascii: ":"); two((secs % 3600) / 60, at: 15)
+            t[17] = UInt8(ascii: ":"); two(secs % 60, at: 18)
+            t[20] = UInt8(ascii: ".")
+            t[21] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: millis / 100)
+            t[22] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: (millis / 10) % 10)
+            t[23] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: millis % 10)
+            t[24] = UInt8(ascii: "Z")
+            t[25] = UInt8(ascii: "\"")
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: t[..<26]))
+        }
     }
 
     // MARK: Reading (input already validated as JSON)

@@ -164,13 +164,15 @@ struct ScopeState {
 
     /// The head value: the answer's head, the unfolded events and the counters.
     func encodeHead(limit: Int) -> [UInt8] {
-        let head = renderHead()
         let events = recent[..<unfolded]
         var out: [UInt8] = []
-        out.reserveCapacity(64 + head.count + events.reduce(0) { $0 + $1.fragment.count + 12 } + kinds.count * 24)
+        out.reserveCapacity(224 + 2 * scope.count + events.reduce(0) { $0 + $1.fragment.count + 12 } + kinds.count * 56)
         out.append(ScopeState.format)
-        put32(UInt32(head.count), &out)
-        out.append(contentsOf: head)
+        put32(0, &out)  // H, written once the head is rendered in place after it
+        let headStart = out.count
+        renderHead(to: &out)
+        let headBytes = UInt32(out.count - headStart).littleEndian
+        out.withUnsafeMutableBytes { $0.storeBytes(of: headBytes, toByteOffset: headStart - 4, as: UInt32.self) }
         out.append(UInt8(limit))
         ScopeState.appendRecent(events, to: &out)
         put64(self.events, &out)
@@ -233,9 +235,8 @@ struct ScopeState {
         return key
     }
 
-    func renderHead() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(160 + scope.count + kinds.count * 24)
+    /// Appends the head of the JSON answer (see the type's comment) to `out`.
+    func renderHead(to out: inout [UInt8]) {
         JSONFragments.appendRaw("{\"scope\":", to: &out)
         JSONFragments.appendString(scope, to: &out)
         JSONFragments.appendRaw(",\"position\":", to: &out)
@@ -256,7 +257,6 @@ struct ScopeState {
             JSONFragments.appendUInt(k.count, to: &out)
         }
         out.append(UInt8(ascii: "}"))
-        return out
     }
 
     /// A scope's state from its stored head and body (`nil`: not stored).
