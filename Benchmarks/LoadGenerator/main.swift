@@ -30,7 +30,8 @@ let usage = """
                  --readers  1,000 concurrent get_context clients over HTTP, 5,000/s open loop
                  --writes   10,000 log_event/s sustained over HTTP (60 s; --duration 3600 for the soak,
                             with --sample-interval 10 to print RSS every 10 s), spread over 10,000
-                            scopes (--write-scopes N: fewer)
+                            scopes (--write-scopes N: fewer), over 128 keep-alive connections
+                            (--write-connections N: another number; one request in flight on each)
                  --burst    steady writes, then 10x for 10 s, then steady again; reads throughout
                  --mixed    90% get_context, 10% log_event over 10,000 scopes
                  --stdio    one stdio server: get_context sequential and pipelined, log_event sequential
@@ -238,7 +239,7 @@ case "http":
     http(Arguments(argv.dropFirst(2), allowed: ["url", "connections", "rate", "duration", "method", "body-file", "header",
                                                 "warmup", "timeout", "label"]))
 case "scenarios":
-    await ScenariosCommand.run(Arguments(argv.dropFirst(2), allowed: ["colony", "store", "duration", "port", "durability", "events", "sample-interval", "write-scopes"],
+    await ScenariosCommand.run(Arguments(argv.dropFirst(2), allowed: ["colony", "store", "duration", "port", "durability", "events", "sample-interval", "write-scopes", "write-connections"],
                                          allowedFlags: ["readers", "writes", "burst", "mixed", "stdio", "swarm", "all", "short", "strict", "keep"]))
 case "-h", "--help", "help":
     print(usage)

@@ -18,6 +18,8 @@ struct Scenarios {
         var logDirectory = ""
         /// Scopes the --writes scenario spreads its events over (the first N of the store's).
         var writeScopes = 10_000
+        /// Keep-alive connections the --writes scenario sends over (one request in flight on each).
+        var writeConnections = 128
         /// Seconds between resource samples, and whether each is printed (the soak's RSS lines).
         var sampleInterval: Double?
     }
@@ -116,9 +118,9 @@ struct Scenarios {
 
     mutating func writes() -> Row {
         let rate = 10_000.0, warmup = 3.0
-        let run = seconds(short: 30, full: 60), writeScopes = settings.writeScopes
+        let run = seconds(short: 30, full: 60), writeScopes = settings.writeScopes, connections = settings.writeConnections
         let r = runHTTP("writes", pools: { host in
-            [TrafficPool(name: "writers", connections: 128, pacing: .open,
+            [TrafficPool(name: "writers", connections: connections, pacing: .open,
                          phases: [Phase(name: "warm-up", seconds: warmup, rate: rate, measured: false), Phase(name: "run", seconds: run, rate: rate)],
                          source: ToolCallSource(host: host, kinds: ["log_event"]) { (0, "log_event", Self.logEvent($0, salt: 2, among: writeScopes)) })]
         }, warmupSeconds: min(30, run / 3))
@@ -131,7 +133,7 @@ struct Scenarios {
             drift = "; anonymous memory drift \(format(d, decimals: 1))% after \(Int(min(30, run / 3))) s"
             checks.append(("drift ≤ 5%", d <= 5))
         }
-        return Row(number: 2, scenario: "log_event sustained over \(settings.writeScopes) scopes, HTTP, \(Int(rate))/s open loop, \(settings.durability), \(Int(run)) s",
+        return Row(number: 2, scenario: "log_event sustained over \(settings.writeScopes) scopes, HTTP (\(settings.writeConnections) connections), \(Int(rate))/s open loop, \(settings.durability), \(Int(run)) s",
                    requirement: "10,000 events/s; log_event < 10 ms (read as p95); errors < 0.1%; memory < 512 MB (anonymous)",
                    measured: "\(Int(achieved))/s; p95 \(ms(t.percentile(95))), p99 \(ms(t.percentile(99))); errors \(errorRate(t)); RSS \(mb(r.resources.maxRSSMB)) (anonymous \(mb(r.resources.maxAnonMB)))\(drift)",
                    checks: checks, details: details("writes", r))

@@ -17,6 +17,8 @@ enum ScenariosCommand {
         settings.durability = args.string("durability", default: "durable")
         settings.sampleInterval = args.double("sample-interval")
         settings.writeScopes = max(1, min(Scenarios.scopes, args.int("write-scopes", default: Scenarios.scopes)))
+        settings.writeConnections = args.int("write-connections", default: 128)
+        guard (1...4_096).contains(settings.writeConnections) else { fail("--write-connections must be between 1 and 4,096") }
         let events = args.int("events", default: settings.short ? 100_000 : 1_000_000)
 
         var template = Array("/tmp/colony-load-XXXXXX".utf8CString)
