@@ -32,7 +32,9 @@ let usage = """
                             with --sample-interval 10 to print RSS every 10 s), spread over 10,000
                             scopes (--write-scopes N: fewer), over 128 keep-alive connections
                             (--write-connections N: another number; one request in flight on each)
-                 --burst    steady writes, then 10x for 10 s, then steady again; reads throughout
+                 --burst    steady writes (1,000/s; --burst-write-rate N), then 10x for 10 s, then steady
+                            again; reads throughout. Missed if nothing was refused: the burst must
+                            exceed the server's capacity to show how it degrades
                  --mixed    90% get_context, 10% log_event over 10,000 scopes
                  --stdio    one stdio server: get_context sequential and pipelined, log_event sequential
                  --swarm    50 agents creating, assigning and completing tasks, closed loop
@@ -239,7 +241,7 @@ case "http":
     http(Arguments(argv.dropFirst(2), allowed: ["url", "connections", "rate", "duration", "method", "body-file", "header",
                                                 "warmup", "timeout", "label"]))
 case "scenarios":
-    await ScenariosCommand.run(Arguments(argv.dropFirst(2), allowed: ["colony", "store", "duration", "port", "durability", "events", "sample-interval", "write-scopes", "write-connections"],
+    await ScenariosCommand.run(Arguments(argv.dropFirst(2), allowed: ["colony", "store", "duration", "port", "durability", "events", "sample-interval", "write-scopes", "write-connections", "burst-write-rate"],
                                          allowedFlags: ["readers", "writes", "burst", "mixed", "stdio", "swarm", "all", "short", "strict", "keep"]))
 case "-h", "--help", "help":
     print(usage)
