@@ -32,7 +32,7 @@ let usage = """
                             with --sample-interval 10 to print RSS every 10 s), spread over 10,000
                             scopes (--write-scopes N: fewer), over 128 keep-alive connections
                             (--write-connections N: another number; one request in flight on each)
-                 --burst    steady writes (1,000/s; --burst-write-rate N), then 10x for 10 s, then steady
+                 --burst    steady writes (1,500/s; --burst-write-rate N), then 10x for 10 s, then steady
                             again; reads throughout. Missed if nothing was refused: the burst must
                             exceed the server's capacity to show how it degrades
                  --mixed    90% get_context, 10% log_event over 10,000 scopes

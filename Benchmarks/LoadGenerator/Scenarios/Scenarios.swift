@@ -21,7 +21,7 @@ struct Scenarios {
         /// Keep-alive connections the --writes scenario sends over (one request in flight on each).
         var writeConnections = 128
         /// Writes per second of the burst scenario before and after its burst (a fifth low priority); the burst is 10x.
-        var burstWriteRate = 1_000.0
+        var burstWriteRate = 1_500.0
         /// Seconds between resource samples, and whether each is printed (the soak's RSS lines).
         var sampleInterval: Double?
     }

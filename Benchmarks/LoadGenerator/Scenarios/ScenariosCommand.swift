@@ -18,7 +18,7 @@ enum ScenariosCommand {
         settings.sampleInterval = args.double("sample-interval")
         settings.writeScopes = max(1, min(Scenarios.scopes, args.int("write-scopes", default: Scenarios.scopes)))
         settings.writeConnections = args.int("write-connections", default: 128)
-        settings.burstWriteRate = Double(args.int("burst-write-rate", default: 1_000))
+        settings.burstWriteRate = Double(args.int("burst-write-rate", default: Int(Scenarios.Settings().burstWriteRate)))
         guard (10...100_000).contains(settings.burstWriteRate) else { fail("--burst-write-rate must be between 10 and 100,000 writes/s") }
         guard (1...4_096).contains(settings.writeConnections) else { fail("--write-connections must be between 1 and 4,096") }
         let events = args.int("events", default: settings.short ? 100_000 : 1_000_000)
