@@ -57,6 +57,8 @@ public final class Environment: @unchecked Sendable {
     private let growLock = NSLock()
     /// Taken around every write transaction (nil when read-only): see `WriterGate`.
     private let writerGate: WriterGate?
+    /// Zero pages kept ready past the last used page (nil when read-only): see `FileTail`.
+    private let fileTail: FileTail?
 
     /// Opens (creating if needed) the environment in directory `path`.
     public init(path: String, options: Options = Options()) throws {
@@ -88,13 +90,19 @@ public final class Environment: @unchecked Sendable {
                 try check(mdb_env_set_maxdbs(env, options.maxDatabases), "mdb_env_set_maxdbs")
                 try check(mdb_env_set_maxreaders(env, options.maxReaders), "mdb_env_set_maxreaders")
                 try check(mdb_env_set_mapsize(env, options.mapSizeBytes), "mdb_env_set_mapsize")
-                var flags = UInt32(MDB_NOTLS) | options.durability.environmentFlags
+                // MDB_NORDAHEAD: a page faulted in through the map comes in alone, as a 4 KB
+                // page-cache folio, not with its neighbours in a large one that every later
+                // write of one of its pages would make the kernel write whole (see `FileTail`).
+                var flags = UInt32(MDB_NOTLS) | UInt32(MDB_NORDAHEAD) | options.durability.environmentFlags
                 if options.readOnly { flags |= UInt32(MDB_RDONLY) }
                 try check(mdb_env_open(env, canonical, flags, options.fileMode), "open \(canonical)")
                 var dead: Int32 = 0
                 try check(mdb_reader_check(env, &dead), "mdb_reader_check")
                 self.staleReadersCleared = Int(dead)
                 self.writerGate = options.readOnly ? nil : try WriterGate(dataFile: canonical + "/data.mdb")
+                var stat = MDB_stat()
+                mdb_env_stat(env, &stat)
+                self.fileTail = options.readOnly ? nil : FileTail(dataFile: canonical + "/data.mdb", pageSize: Int(stat.ms_psize))
             } catch {
                 mdb_env_close(env)
                 throw error
@@ -121,6 +129,7 @@ public final class Environment: @unchecked Sendable {
         mapLock.lockExclusive()
         for txn in pool { mdb_txn_abort(txn) }
         mdb_env_close(handle)
+        fileTail?.close()
         mapLock.unlock()
         ProcessRegistry.release(path)
     }
@@ -202,10 +211,21 @@ public final class Environment: @unchecked Sendable {
                 mdb_txn_abort(txn)
                 throw error
             }
+            let tail = readOnly ? nil : fileTail
+            let lastPage = tail.map { _ in lastPageNumber() } ?? 0
+            tail?.prepare(lastPage: lastPage)
             // Commit read-only transactions too: a database opened in one that is
             // aborted has its handle closed (lmdb.h, mdb_dbi_open).
             // mdb_txn_commit frees the transaction whether or not it succeeds.
-            try check(mdb_txn_commit(txn), "mdb_txn_commit")
+            let committed = mdb_txn_commit(txn)
+            if committed == EIO && !readOnly && fileSystemIsFull() {
+                // LMDB turns a short write into EIO; with the file's zero pages partly used
+                // (FileTail), a commit can fill the disk part-way through one `pwritev`.
+                throw LMDBError(code: ENOSPC, operation: "mdb_txn_commit",
+                                message: "No space left on device (the commit's write stopped short)")
+            }
+            try check(committed, "mdb_txn_commit")
+            tail?.committed(lastPageBefore: lastPage, lastPageAfter: lastPageNumber())
             return result
         }
     }
@@ -253,6 +273,20 @@ public final class Environment: @unchecked Sendable {
             poolLock.unlock()
             mdb_txn_abort(txn)
         }
+    }
+
+    /// Whether the file system holding the store has less than 1 MB left for this user.
+    private func fileSystemIsFull() -> Bool {
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return false }
+        return Int(fs.f_bavail) * Int(fs.f_frsize) < 1 << 20
+    }
+
+    /// The last page of the last commit (`mdb_env_info`); the caller holds the map lock.
+    private func lastPageNumber() -> Int {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        return info.me_last_pgno
     }
 
     private func isClosedNow() -> Bool {
@@ -320,6 +354,42 @@ public final class Environment: @unchecked Sendable {
             guard fstat(fd, &info) == 0 else { throw LMDBError(code: errno, operation: "fstat data.mdb") }
             return info.st_nlink > 0
         }
+    }
+
+    /// Asks the kernel to read the whole data file into the page cache, from a background
+    /// thread (`posix_fadvise(POSIX_FADV_WILLNEED)`, 128 KB at a time: Linux reads no more
+    /// per call than the device's read-ahead window), unless the file is larger than half
+    /// the machine's memory. Returns whether it started.
+    ///
+    /// The map is opened with `MDB_NORDAHEAD`, so a page faulted in comes alone: right for
+    /// lookups, slow for a scan of a cold store. A scan of the whole store (export, verify,
+    /// rebuild, backup) or a long-running server calls this first. The kernel reads the file
+    /// in large requests but caches it in 4 KB folios, as `FileTail` needs. The thread stops
+    /// when the environment closes.
+    @discardableResult
+    public func adviseWillNeed() throws -> Bool {
+        let (fd, size) = try withOpenHandle("posix_fadvise") { env -> (Int32, Int) in
+            var fd: mdb_filehandle_t = -1
+            try check(mdb_env_get_fd(env, &fd), "mdb_env_get_fd")
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw LMDBError(code: errno, operation: "fstat data.mdb") }
+            return (fd, Int(info.st_size))
+        }
+        let memory = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard memory > 0, size <= memory / 2 else { return false }
+        Thread.detachNewThread { [self] in
+            let chunk = 128 << 10
+            var offset = 0
+            while offset < size {
+                // Under the map lock, so the descriptor is still the environment's.
+                let asked = try? withOpenHandle("posix_fadvise") { _ in
+                    posix_fadvise(fd, off_t(offset), off_t(chunk), POSIX_FADV_WILLNEED) == 0
+                }
+                guard asked == true else { return }
+                offset += chunk
+            }
+        }
+        return true
     }
 
     /// Clears reader slots left by dead processes; returns how many.

@@ -91,6 +91,9 @@ struct ServeCommand: AsyncParsableCommand {
             // Creates the store in a missing or empty directory; refuses other directories,
             // a newer format or a failing disk with the exit statuses of every command.
             let store = try location.openForWriting(options: options)
+            // Reads the store into memory in the background, so the first requests of a
+            // server started on a cold store do not each wait for their pages.
+            store.warmPageCache()
             let server = MCPServer(store: store, maxMessageBytes: maxMessageBytes, workDirectory: workDirectory)
             defer {
                 server.shutdown()

@@ -41,6 +41,7 @@ public struct NDJSONExporter: Sendable {
     public func export(from store: ColonyStore, to sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Summary {
         let matcher = EventFilter.Matcher(filter)
         var summary = Summary()
+        if filter.afterPosition == 0 { store.warmPageCache() }
         let head = try store.headPosition()
         let last = min(head, filter.throughPosition ?? head)
         summary.headPosition = last

@@ -33,6 +33,7 @@ extension ColonyStore {
         guard !live.isEmpty else {
             return RebuildReport(views: [], resumedFrom: [:], eventsApplied: 0, position: try headPosition(), entriesSwapped: 0)
         }
+        warmPageCache()
         let shadows = try StoreError.wrap { try ViewRebuild.openShadows(of: live, env: env, log: log) }
         let start = try StoreError.wrap { try env.write { try ViewRebuild.prepare(shadows, $0) } }
 

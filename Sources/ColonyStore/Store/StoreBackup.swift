@@ -49,6 +49,7 @@ extension ColonyStore {
         }
         var renamed = false
         defer { if !renamed { try? fm.removeItem(at: partial) } }
+        warmPageCache()
         try StoreError.wrap { try env.copy(to: partial.path, compact: true) }
         let file = partial.appendingPathComponent("data.mdb").path
         chmod(file, 0o600)  // mdb_env_copy2 creates it 0666 less the umask; a store's files are 0600

@@ -28,6 +28,7 @@ extension ColonyStore {
     public func verify(_ options: VerifyOptions = VerifyOptions(),
                        progress: ((_ phase: String, _ done: UInt64, _ total: UInt64) -> Void)? = nil) throws -> VerifyReport {
         let started = Date()
+        warmPageCache()
         var verifier = StoreVerifier(store: self, options: options, progress: progress)
         try read { txn in try verifier.run(txn) }
         var report = verifier.report
