@@ -15,9 +15,9 @@ func bulkAppendBenchmarks() {
     let batchSize = 1_000
     let prefill = 200_000
     let configuration = Benchmark.Configuration(
-        metrics: [.wallClock, .mallocCountTotal, .writeBytesLogical, .eventsPerSecond],
+        metrics: [.wallClock, .mallocCountTotal, .writeBytesLogical, .writeBytesPhysical, .eventsPerSecond],
         timeUnits: .milliseconds,
-        units: [.eventsPerSecond: .count, .mallocCountTotal: .count, .writeBytesLogical: .kilo],
+        units: [.eventsPerSecond: .count, .mallocCountTotal: .count, .writeBytesLogical: .kilo, .writeBytesPhysical: .kilo],
         warmupIterations: 3,
         scalingFactor: .one,
         maxDuration: .seconds(10),

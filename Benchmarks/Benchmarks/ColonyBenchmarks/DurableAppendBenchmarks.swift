@@ -17,9 +17,9 @@ func durableAppendBenchmarks() {
     let appendsPerCaller = 100
 
     let throughput = Benchmark.Configuration(
-        metrics: [.wallClock, .mallocCountTotal, .writeBytesLogical, .eventsPerSecond],
+        metrics: [.wallClock, .mallocCountTotal, .writeBytesLogical, .writeBytesPhysical, .eventsPerSecond],
         timeUnits: .milliseconds,
-        units: [.eventsPerSecond: .count, .mallocCountTotal: .count, .writeBytesLogical: .kilo],
+        units: [.eventsPerSecond: .count, .mallocCountTotal: .count, .writeBytesLogical: .kilo, .writeBytesPhysical: .kilo],
         warmupIterations: 1,
         scalingFactor: .one,
         maxDuration: .seconds(10),
