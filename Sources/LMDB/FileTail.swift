@@ -30,13 +30,15 @@ final class FileTail: @unchecked Sendable {
     static let floorPages = 256
     /// Pages added past the low-water mark in one extension (about 4 MB).
     static let stepPages = 1_024
+    /// The most growth of one commit that the margin follows (8 MB).
+    static let maxGrowthPages = 2_048
 
     private var fd: Int32
     private let pageSize: Int
     /// The file's size as last seen (it only grows: LMDB never truncates it on Linux).
     private var knownSize = 0
     /// The most pages one commit of this process added to the used part, decaying by an
-    /// eighth per commit, so the margin follows bulk imports and rebuilds.
+    /// eighth per commit, so the margin follows bulk imports.
     private var largestGrowthPages = 0
     private let zeros: [UInt8]
 
@@ -88,7 +90,9 @@ final class FileTail: @unchecked Sendable {
 
     /// Notes how many pages a commit of this process added.
     func committed(lastPageBefore: Int, lastPageAfter: Int) {
-        let grown = max(0, lastPageAfter - lastPageBefore)
+        // Capped, so one huge commit (a rebuild's) does not make the next one write
+        // hundreds of MB of zeros: at most about 21 MB are kept ready.
+        let grown = min(max(0, lastPageAfter - lastPageBefore), FileTail.maxGrowthPages)
         largestGrowthPages = max(grown, largestGrowthPages - largestGrowthPages / 8)
     }
 }

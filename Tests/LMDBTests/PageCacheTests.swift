@@ -93,6 +93,19 @@ final class PageCacheTests: LMDBTestCase {
         }
     }
 
+    func test_aHugeCommitDoesNotMakeTheNextOneWriteHundredsOfMegabytesOfZeros() throws {
+        let env = try openEnvironment()
+        let db = try env.openDatabase(named: "kv", flags: .create)
+        try env.write { txn in  // about 48 MB in one commit, as a rebuild's chunk
+            for i in 0..<12_000 { try txn.put(db, key: bigEndian(UInt64(i)), value: [UInt8](repeating: 7, count: 4_000)) }
+        }
+        try env.write { txn in try txn.put(db, key: bytes("small"), value: bytes("commit")) }
+        let info = try env.info()
+        let size = try FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as! Int
+        XCTAssertGreaterThanOrEqual(size, info.usedBytes + 256 * info.pageSizeBytes)
+        XCTAssertLessThanOrEqual(size - info.usedBytes, 24 << 20, "zero pages kept past the last used page")
+    }
+
     func test_aCommitWritesThePagesItChangedNotTheirNeighbours() throws {
         let env = try openEnvironment()
         let db = try env.openDatabase(named: "kv", flags: .create)
