@@ -4,7 +4,9 @@
 //
 //   colony-probe bulk STORE BATCHES [SIZE]      durable batches of SIZE (default 1,000) events to
 //                                               the benchmarks' 10,000 leaf scopes, in order; the
-//                                               store is first filled with 200,000 if it is new
+//                                               store is first filled with 200,000 if it is new.
+//                                               Also prints the bytes per batch given to pwrite and
+//                                               those the kernel sent to the disk (/proc/self/io)
 //   colony-probe concurrent STORE CALLERS SECONDS [DELAY_US]
 //                                               CALLERS tasks each appending one durable event at a
 //                                               time to random scopes; the writer's batch delay
@@ -23,6 +25,16 @@ func userCPUSeconds() -> Double {
     var u = rusage()
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
     return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6
+}
+/// This process's bytes given to write(2)/pwrite(2) (wchar) and sent to the disk (write_bytes), from /proc/self/io.
+func ioBytes() -> (logical: Double, physical: Double) {
+    guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return (0, 0) }
+    var fields: [Substring: Double] = [:]
+    for line in text.split(separator: "\n") {
+        let parts = line.split(separator: ":")
+        if parts.count == 2 { fields[parts[0]] = Double(parts[1].trimmingCharacters(in: .whitespaces)) }
+    }
+    return (fields["wchar"] ?? 0, fields["write_bytes"] ?? 0)
 }
 func percentile(_ sorted: [Double], _ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
 func usage() -> Never {
@@ -49,6 +61,7 @@ case "bulk":
     let store = try Colony.open(at: path)
     var next = Int(try store.headPosition())
     let cpu0 = userCPUSeconds()
+    let io0 = ioBytes()
     var times: [Double] = []
     for _ in 0..<batches {
         let batch = (next..<(next + size)).map { NewEvent(stream: scope($0 % 10_000), kind: "event", payload: payload) }
@@ -58,9 +71,11 @@ case "bulk":
         next += size
     }
     times.sort()
-    print(String(format: "bulk: %d batches of %d: batch p50 %.1f ms, p90 %.1f ms; user CPU %.2f µs per event",
+    let io1 = ioBytes()
+    print(String(format: "bulk: %d batches of %d: batch p50 %.1f ms, p90 %.1f ms; user CPU %.2f µs per event; per batch %.2f MB written, %.2f MB sent to the disk",
                  batches, size, percentile(times, 0.5), percentile(times, 0.9),
-                 (userCPUSeconds() - cpu0) * 1e6 / Double(batches * size)))
+                 (userCPUSeconds() - cpu0) * 1e6 / Double(batches * size),
+                 (io1.logical - io0.logical) / 1e6 / Double(batches), (io1.physical - io0.physical) / 1e6 / Double(batches)))
     store.close()
 case "concurrent":
     guard args.count >= 5, let callers = Int(args[3]), let seconds = Double(args[4]) else { usage() }
