@@ -122,7 +122,8 @@ final class PageCacheTests: LMDBTestCase {
         try fill(first, try first.openDatabase(named: "kv", flags: .create))
         first.close()  // pages mapped by an open environment would stay cached
         try evict(path + "/data.mdb")
-        XCTAssertLessThan(try residentFraction(path + "/data.mdb"), 0.5)
+        // tmpfs keeps a file's pages in memory whatever it is told.
+        if try residentFraction(path + "/data.mdb") > 0.5 { throw XCTSkip("this file system does not evict pages") }
         let env = try openEnvironment()
         let db = try env.openDatabase(named: "kv")
         // A scan faults every page in, in file order: with read-ahead, in folios of up to 2 MB.
