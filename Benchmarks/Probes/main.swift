@@ -115,7 +115,7 @@ case "rebuild":
         let started = Date()
         let report = try store.rebuild()
         let elapsed = Date().timeIntervalSince(started)
-        print(String(format: "rebuild: %d events in %.2f s, %.0f events/s", report.eventsApplied, elapsed, Double(report.eventsApplied) / elapsed))
+        print(String(format: "rebuild: %d events in %.2f s, %.0f events/s", report.logEvents, elapsed, Double(report.logEvents) / elapsed))
     }
     store.close()
 default:

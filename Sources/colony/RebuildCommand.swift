@@ -56,12 +56,15 @@ struct RebuildCommand: AsyncParsableCommand {
             for (name, position) in unfinished.sorted(by: { $0.key < $1.key }) where position > 0 {
                 display.note("resuming the rebuild of \(name) from position \(position)")
             }
+            // The store counts an event once per view it is applied to; the bar counts log events
+            // (exactly so when the views start together, as a fresh rebuild's do).
+            let views = UInt64(view == nil ? max(StoreLocation.viewNames.count, 1) : 1)
             let report = try store.rebuild(view: view, chunkEvents: chunkEvents) { p in
                 switch p.phase {
                 case .applying:
-                    display.update("rebuilding \(p.view)", done: p.eventsApplied, total: p.eventsTotal, unit: "events")
+                    display.update("rebuilding \(p.view)", done: p.eventsApplied / views, total: p.eventsTotal / views, unit: "events")
                 case .swapping:
-                    display.update("rebuilding \(p.view)", done: p.eventsApplied, total: p.eventsTotal, unit: "events", force: true)
+                    display.update("rebuilding \(p.view)", done: p.eventsApplied / views, total: p.eventsTotal / views, unit: "events", force: true)
                     display.note("swapping in the rebuilt views at position \(p.position)")
                 }
             }
@@ -76,11 +79,11 @@ struct RebuildCommand: AsyncParsableCommand {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 let output = Output(rebuild: report, durationSeconds: seconds,
-                                    eventsPerSecond: seconds > 0 ? Double(report.eventsApplied) / seconds : 0)
+                                    eventsPerSecond: seconds > 0 ? Double(report.logEvents) / seconds : 0)
                 print(String(decoding: try encoder.encode(output), as: UTF8.self))
             } else {
-                let rate = seconds > 0 ? Double(report.eventsApplied) / seconds : 0
-                print("rebuilt \(report.views.joined(separator: ", ")): \(ProgressDisplay.grouped(report.eventsApplied)) events in "
+                let rate = seconds > 0 ? Double(report.logEvents) / seconds : 0
+                print("rebuilt \(report.views.joined(separator: ", ")): \(ProgressDisplay.grouped(report.logEvents)) events in "
                       + String(format: "%.2f s", seconds) + " (\(ProgressDisplay.grouped(UInt64(rate))) events/s), swapped in at position "
                       + "\(report.position) (\(ProgressDisplay.grouped(UInt64(report.entriesSwapped))) keys)")
             }

@@ -53,6 +53,18 @@ final class RebuildCommandTests: CLITestCase {
         XCTAssertEqual(try contextTables(store), live)
     }
 
+    func test_rebuildOfEveryViewCountsEachEventOfTheLogOnce() async throws {
+        _ = try await makeContextStore(at: path("s"), events: 1_200)
+
+        let run = try colony(["rebuild", "--store", path("s"), "--chunk-events", "500", "--progress-interval", "0"])
+
+        XCTAssertEqual(run.status, 0, run.stderr)
+        // Two views (context, swarm) each apply the 1,200 events; the store has 1,200, not 2,400.
+        XCTAssertTrue(run.output.hasPrefix("rebuilt context, swarm: 1,200 events in "), run.output)
+        XCTAssertTrue(run.stderr.contains("1,200/1,200 events (100%)"), run.stderr)
+        XCTAssertFalse(run.stderr.contains("2,400"), run.stderr)
+    }
+
     func test_rebuildKilledHalfWayResumesAndEndsWithTheLiveViews() async throws {
         let total = 40_000
         let live = try await makeContextStore(at: path("s"), events: total)
@@ -101,6 +113,7 @@ final class RebuildCommandTests: CLITestCase {
         let report = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(resumed.stdout)) as? [String: Any])?["rebuild"] as? [String: Any])
         XCTAssertEqual(report["resumedFrom"] as? [String: Int], ["context": Int(stopped)])
         XCTAssertEqual(report["eventsApplied"] as? Int, total - Int(stopped))
+        XCTAssertEqual(report["logEvents"] as? Int, total - Int(stopped))
         let store = try Colony.open(at: path("s"))
         defer { store.close() }
         XCTAssertEqual(try contextTables(store), live, "the resumed rebuild ends with the live view, byte for byte")

@@ -175,6 +175,7 @@ final class MCPServerTests: MCPTestCase {
         let rebuild = try await finished(try await call("start_rebuild", #"{"view":"context"}"#))
         XCTAssertEqual(rebuild["state"], .string("succeeded"), rebuild.jsonText)
         XCTAssertEqual(rebuild["result"]?["events_applied"], .int(50), rebuild.jsonText)
+        XCTAssertEqual(rebuild["result"]?["log_events"], .int(50), rebuild.jsonText)
         XCTAssertEqual(rebuild["result"]?["position"], .int(50), rebuild.jsonText)
         XCTAssertEqual(try store.context(of: "t").json, liveContext, "the swapped-in view is the live one, rebuilt")
         let badView = try await call("start_rebuild", #"{"view":"nope"}"#)

@@ -108,6 +108,7 @@ final class RebuildTests: StoreTestCase {
 
         XCTAssertEqual(report.views, ["stream-summary", "kind-index"])
         XCTAssertEqual(report.eventsApplied, 200, "100 events for each of the two views")
+        XCTAssertEqual(report.logEvents, 100, "each event of the log counted once")
         XCTAssertEqual(phases.last, .swapping)
         XCTAssertEqual(phases.filter { $0 == .swapping }.count, 1)
         XCTAssertEqual(try store.dump(view: "stream-summary"), summary)

@@ -105,6 +105,7 @@ struct TicketTools {
                     ("views", .array(report.views.map { .string($0) })),
                     ("resumed_from", .object(report.resumedFrom.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
                     ("events_applied", .int(Int64(report.eventsApplied))),
+                    ("log_events", .int(Int64(report.logEvents))),
                     ("position", .int(Int64(report.position))),
                     ("entries_swapped", .int(Int64(report.entriesSwapped))),
                 ])

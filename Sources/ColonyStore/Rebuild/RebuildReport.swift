@@ -5,8 +5,11 @@ public struct RebuildReport: Sendable, Codable, Equatable {
     /// For each view, the position its rebuild started from: 0 for a fresh rebuild, more
     /// when it resumed the shadow tables of an interrupted one.
     public var resumedFrom: [String: UInt64]
-    /// Events applied by this call, summed over the views.
+    /// Events applied by this call, summed over the views: an event applied to two views counts twice.
     public var eventsApplied: UInt64
+    /// Events of the log this call applied, each counted once however many views it rebuilt:
+    /// from the earliest position a view started from to `position`.
+    public var logEvents: UInt64
     /// The head of the log when the rebuilt views were swapped in: their checkpoint.
     public var position: UInt64
     /// Keys copied into the live tables by the swap.

@@ -31,7 +31,7 @@ extension ColonyStore {
             return [e]
         } ?? projections.entries
         guard !live.isEmpty else {
-            return RebuildReport(views: [], resumedFrom: [:], eventsApplied: 0, position: try headPosition(), entriesSwapped: 0)
+            return RebuildReport(views: [], resumedFrom: [:], eventsApplied: 0, logEvents: 0, position: try headPosition(), entriesSwapped: 0)
         }
         warmPageCache()
         let shadows = try StoreError.wrap { try ViewRebuild.openShadows(of: live, env: env, log: log) }
@@ -58,8 +58,9 @@ extension ColonyStore {
                 report(.swapping, live[0].name, head: position)
                 swapped = try ViewRebuild.swap(shadows, into: live, set: self.projections, txn)
             })
+        let earliest = start.values.min() ?? position
         return RebuildReport(views: live.map(\.name), resumedFrom: start, eventsApplied: applied,
-                             position: position, entriesSwapped: swapped)
+                             logEvents: position > earliest ? position - earliest : 0, position: position, entriesSwapped: swapped)
     }
 
     /// Views with a rebuild that was started and not swapped in (it stopped part-way), and
