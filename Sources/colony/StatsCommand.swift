@@ -95,7 +95,9 @@ struct StatsCommand: AsyncParsableCommand {
         for (name, position) in s.unfinishedRebuilds.sorted(by: { $0.key < $1.key }) {
             line("rebuild", "\(name): stopped at position \(position), not swapped in (`colony rebuild` resumes it)")
         }
-        for t in s.tables {
+        // A finished rebuild leaves its shadow tables (rebuild:VIEW…) empty; listing them reads like
+        // unfinished work. They are listed while they hold something, and always in --json.
+        for t in s.tables where !(t.entries == 0 && t.name.hasPrefix("rebuild:")) {
             line("table", "\(t.name): \(count(t.entries, "entry", "entries")), \(t.sizeBytes) bytes")
         }
         if let context, !context.topScopes.isEmpty {

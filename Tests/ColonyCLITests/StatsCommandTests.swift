@@ -20,6 +20,21 @@ final class StatsCommandTests: CLITestCase {
         XCTAssertEqual(text.components(separatedBy: "\n").filter { $0.hasPrefix("top scopes") || $0.hasPrefix("             ") }.count, 2)
     }
 
+    func test_theEmptyShadowTablesOfAFinishedRebuildAreLeftOutOfTheText() async throws {
+        try await makeStore(at: path("s"), events: 20)
+        XCTAssertEqual(try colony(["rebuild", "--store", path("s"), "--quiet"]).status, 0)
+
+        let run = try colony(["stats", "--store", path("s")])
+        let json = try colony(["stats", "--store", path("s"), "--json"])
+
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.output.contains("table        view:context: "), run.output)
+        XCTAssertFalse(run.output.contains("table        rebuild:"), run.output)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
+        let names = try XCTUnwrap(object["tables"] as? [[String: Any]]).compactMap { $0["name"] as? String }
+        XCTAssertTrue(names.contains("rebuild:context"), "--json lists every table: \(names)")
+    }
+
     func test_jsonKeepsTheStatisticsFieldsAndAddsScopes() async throws {
         try await makeStore(at: path("s"), events: 8)
         let run = try colony(["stats", "--store", path("s"), "--json"])
