@@ -82,6 +82,21 @@ final class MCPServerTests: MCPTestCase {
         XCTAssertTrue(markdown.contains("| 0.9 | migrate first |"), markdown)
     }
 
+    func testStatsReportTheWritersTimePerBatch() async throws {
+        for i in 0..<3 { _ = try await call("log_event", #"{"scope":"w","text":"event \#(i)"}"#) }
+
+        let answer = try await call("get_stats", "{}")
+        let stats = try XCTUnwrap(answer["structuredContent"])
+
+        let writer = try XCTUnwrap(stats["writer"], stats.jsonText)
+        XCTAssertEqual(writer["batches"], .int(3), writer.jsonText)
+        XCTAssertEqual(writer["events"], .int(3), writer.jsonText)
+        for key in ["work_p50_us", "work_p99_us", "commit_p50_us", "commit_p99_us", "commit_max_us"] {
+            guard case .double(let us)? = writer[key] else { return XCTFail("no \(key) in \(writer.jsonText)") }
+            XCTAssertGreaterThan(us, 0, key)
+        }
+    }
+
     func testMarkdownTablesHoldAtMostTenRows() async throws {
         for i in 0..<15 { try await store.logEvent(scope: "m", text: "event \(i)") }
         let md = try await call("get_context", #"{"scope":"m","format":"markdown","max_events":50}"#)

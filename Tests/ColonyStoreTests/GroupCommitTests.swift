@@ -69,6 +69,22 @@ final class GroupCommitTests: StoreTestCase {
         XCTAssertEqual(stats.eventsCommitted, 20)
     }
 
+    func test_statisticsTimeEachBatchsWorkAndItsCommitApart() async throws {
+        let store = try openStore(projections: [SlowProjection(milliseconds: 20)])
+        for i in 0..<5 { try await store.append(event("s\(i)")) }
+
+        let stats = try store.statistics()
+
+        XCTAssertEqual(stats.batchesCommitted, 5)
+        XCTAssertEqual(stats.batchWork.count, 5)
+        XCTAssertEqual(stats.batchCommit.count, 5)
+        XCTAssertGreaterThanOrEqual(stats.batchWork.p50Nanoseconds, 20_000_000, "the projection's 20 ms are the transaction's work")
+        XCTAssertLessThan(stats.batchCommit.p50Nanoseconds, 20_000_000, "and are not counted in the commit")
+        XCTAssertGreaterThan(stats.batchCommit.p50Nanoseconds, 0)
+        XCTAssertLessThanOrEqual(stats.batchCommit.p50Nanoseconds, stats.batchCommit.p99Nanoseconds)
+        XCTAssertLessThanOrEqual(stats.batchCommit.p99Nanoseconds, stats.batchCommit.maxNanoseconds)
+    }
+
     func test_maxBatchEventsBoundsACommit() async throws {
         let store = try openStore {
             $0.writer.maxBatchDelayMicroseconds = 300_000
@@ -112,6 +128,15 @@ final class GroupCommitTests: StoreTestCase {
 }
 
 /// Counts events; refuses (throws on) events of kind "poison".
+/// Takes `milliseconds` to apply each run of events, and writes nothing.
+struct SlowProjection: Projection {
+    let name = "slow"
+    let version: UInt32 = 1
+    let milliseconds: UInt32
+
+    func apply(_ events: [RecordedEvent], to view: ViewWriter) throws { usleep(milliseconds * 1_000) }
+}
+
 struct PoisonSensitiveProjection: Projection {
     struct Poisoned: Error {}
     let name = "poison-sensitive"

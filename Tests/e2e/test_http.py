@@ -133,6 +133,17 @@ def plain_endpoints(s):
     text = body.decode()
     check(status == 200 and "colony_head_position" in text and 'colony_calls_total{name="get_context"}' in text,
           f"/metrics {status} {text[:200]}")
+    check('colony_writer_batch_seconds_count{phase="commit"}' in text and 'colony_writer_batch_seconds{phase="work",quantile="0.99"}' in text,
+          f"/metrics has no writer timing: {text[:400]}")
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            try:
+                float(value)
+            except ValueError:
+                check(False, f"/metrics line without a number: {line}")
+            check(re.fullmatch(r'[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*\})?', name) is not None,
+                  f"/metrics line not in the text format: {line}")
 
     # Session errors and methods.
     status, _, body = s.request("POST", "/mcp", call)

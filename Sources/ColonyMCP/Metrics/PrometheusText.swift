@@ -32,6 +32,14 @@ enum PrometheusText {
             metric("colony_shed_events_total", "counter", "Low-priority events shed under load.", [("", String(s.shedEvents))])
             metric("colony_view_lag_events", "gauge", "Events not yet applied to a view.",
                    s.views.map { ("{view=\"\($0.name)\"}", String($0.lagEvents)) })
+            out += "# HELP colony_writer_batch_seconds Per committed batch of this process's writer: work inside the transaction, and LMDB's commit (pages written and, when durable, flushed).\n# TYPE colony_writer_batch_seconds summary\n"
+            for (phase, l) in [("work", s.batchWork), ("commit", s.batchCommit)] {
+                for (q, v) in [("0.5", l.p50Nanoseconds), ("0.99", l.p99Nanoseconds), ("1", l.maxNanoseconds)] {
+                    out += "colony_writer_batch_seconds{phase=\"\(phase)\",quantile=\"\(q)\"} \(seconds(v))\n"
+                }
+                out += "colony_writer_batch_seconds_sum{phase=\"\(phase)\"} \(seconds(l.sumNanoseconds))\n"
+                out += "colony_writer_batch_seconds_count{phase=\"\(phase)\"} \(l.count)\n"
+            }
             metric("colony_readers_in_use", "gauge", "LMDB reader slots in use by all processes.", [("", String(s.readersInUse))])
         }
         metric("colony_resident_memory_bytes", "gauge", "Resident memory of this process.", [("", String(ServerMetrics.residentBytes()))])

@@ -172,6 +172,15 @@ struct ContextTools {
             ("max_queue_depth", .int(Int64(s.maxQueueDepthEvents))),
             ("shed_events", .int(Int64(s.shedEvents))),
             ("overloaded_appends", .int(Int64(s.overloadedAppends))),
+            ("writer", .object([
+                ("batches", .int(Int64(s.batchesCommitted))),
+                ("events", .int(Int64(s.eventsCommitted))),
+                ("work_p50_us", .double(Self.microseconds(s.batchWork.p50Nanoseconds))),
+                ("work_p99_us", .double(Self.microseconds(s.batchWork.p99Nanoseconds))),
+                ("commit_p50_us", .double(Self.microseconds(s.batchCommit.p50Nanoseconds))),
+                ("commit_p99_us", .double(Self.microseconds(s.batchCommit.p99Nanoseconds))),
+                ("commit_max_us", .double(Self.microseconds(s.batchCommit.maxNanoseconds))),
+            ])),
             ("view_lag", .int(Int64(lag))),
             ("views", .array(s.views.map { .object([("name", .string($0.name)), ("checkpoint", .int(Int64($0.checkpoint))),
                                                      ("lag", .int(Int64($0.lagEvents)))]) })),
@@ -181,6 +190,8 @@ struct ContextTools {
             ("tools", .object(tools)),
         ])
     }
+
+    static func microseconds(_ ns: UInt64) -> Double { Double(ns) / 1000 }
 
     // MARK: Results
 

@@ -68,13 +68,14 @@ enum ToolCatalog {
 
     static let getStats = """
     {"name":"get_stats","title":"Get store and server statistics",
-     "description":"Reports the store's head position, event count, size, view lag, write-queue depth, shed events, this server's per-tool latency (p50/p95/p99 in microseconds) and memory. Useful to check that the memory is healthy.",
+     "description":"Reports the store's head position, event count, size, view lag, write-queue depth, shed events, this server's per-tool latency (p50/p95/p99 in microseconds), its writer's time per batch (work in the transaction, and the commit: pages written and flushed to disk) and memory. Useful to check that the memory is healthy and where write latency goes.",
      "inputSchema":{"type":"object","properties":{},"additionalProperties":false},
      "outputSchema":{"type":"object","properties":{
        "head_position":{"type":"integer"},"events":{"type":"integer"},"streams":{"type":"integer"},
        "store_bytes":{"type":"integer"},"map_bytes":{"type":"integer"},
        "queue_depth":{"type":"integer"},"shed_events":{"type":"integer"},"view_lag":{"type":"integer"},
        "memory_rss_bytes":{"type":"integer"},"uptime_seconds":{"type":"number"},
+       "writer":{"type":"object","description":"This server's writer: batches and events committed, microseconds per batch inside the transaction (work_*) and in LMDB's commit (commit_*)"},
        "tools":{"type":"object","additionalProperties":{"type":"object"}}},
       "required":["head_position","events","store_bytes","queue_depth","shed_events","view_lag","tools"]},
      "annotations":{"title":"Get store and server statistics","readOnlyHint":true,"destructiveHint":false,"idempotentHint":true,"openWorldHint":false}}

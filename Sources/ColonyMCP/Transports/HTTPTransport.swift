@@ -1,3 +1,4 @@
+import ColonyStore
 import Foundation
 import HTTPTypes
 import Hummingbird

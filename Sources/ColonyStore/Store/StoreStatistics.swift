@@ -81,6 +81,32 @@ public struct StoreStatistics: Sendable, Codable {
     public var failedAppends: Int
     /// Why views that are behind the log could not catch up, if the last attempt failed.
     public var viewCatchUpError: String?
+    /// How long this process's writer spent inside each batch's transaction: the checks,
+    /// the log's records and every view's update.
+    public var batchWork: Latency
+    /// How long LMDB's commit of each batch took: its pages written and, in durable mode, the
+    /// two device flushes (the data, then the meta page). An append waits for the commit in
+    /// flight and then its own, so this is most of a durable append's latency under load.
+    public var batchCommit: Latency
+
+    /// Quantiles of a duration recorded once per committed batch (log-linear buckets, within 7%).
+    public struct Latency: Sendable, Codable, Equatable {
+        /// Batches recorded.
+        public var count: UInt64
+        public var p50Nanoseconds: UInt64
+        public var p99Nanoseconds: UInt64
+        public var maxNanoseconds: UInt64
+        /// All the recorded durations added up.
+        public var sumNanoseconds: UInt64
+
+        init(_ h: LatencyHistogram) {
+            count = h.total
+            sumNanoseconds = h.sumNanoseconds
+            p50Nanoseconds = h.quantile(0.5)
+            p99Nanoseconds = h.quantile(0.99)
+            maxNanoseconds = h.quantile(1)
+        }
+    }
 }
 
 extension ColonyStore {
@@ -134,7 +160,8 @@ extension ColonyStore {
                 queueDepthEvents: counters.queueDepthEvents, maxQueueDepthEvents: counters.maxQueueDepthEvents,
                 largestBatchEvents: counters.largestBatchEvents, shedEvents: counters.shedEvents,
                 overloadedAppends: counters.overloadedAppends, failedAppends: counters.failedAppends,
-                viewCatchUpError: counters.lastViewError)
+                viewCatchUpError: counters.lastViewError,
+                batchWork: .init(counters.workTimes), batchCommit: .init(counters.commitTimes))
         }
     }
 }

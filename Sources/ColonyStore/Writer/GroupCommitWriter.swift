@@ -47,6 +47,10 @@ final class GroupCommitWriter: @unchecked Sendable {
         var maxQueueDepthEvents = 0
         var largestBatchEvents = 0
         var syncs = 0
+        /// Per committed batch: the work inside its transaction (checks, the log, the views).
+        var workTimes = LatencyHistogram()
+        /// Per committed batch: LMDB's commit (its pages written and, when durable, flushed).
+        var commitTimes = LatencyHistogram()
         /// Why the last attempt to bring lagging views up to date failed, if it did.
         var lastViewError: String?
     }
@@ -263,6 +267,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         var lagging = false
         var newHead: UInt64 = 0
         let results: [Result<AppendResult, Error>]
+        let started = monotonicNanoseconds()
+        var workDone: UInt64 = 0
         do {
             results = try env.write { txn in
                 var appender = try EventLog.Appender(log: log, txn: txn)
@@ -280,6 +286,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 lagging = try !projections.advance(txn, headBefore: headBefore, newEvents: appender.appended,
                                                     catchUpBudget: options.catchUpBudgetEvents)
                 newHead = appender.nextPosition - 1
+                workDone = monotonicNanoseconds()
                 return out
             }
         } catch {
@@ -289,9 +296,14 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             results = [.failure(StoreError.from(error))]
         }
+        let finished = monotonicNanoseconds()
         var committed = 0
         for r in results { if case .success(let a) = r { committed += a.positions.count - a.duplicates } }
         cond.lock()
+        if workDone > 0 {
+            counters.workTimes.record(nanoseconds: workDone &- started)
+            counters.commitTimes.record(nanoseconds: finished &- workDone)
+        }
         counters.batches += 1
         counters.committedEvents += committed
         counters.failedAppends += results.filter { if case .failure = $0 { return true } else { return false } }.count
