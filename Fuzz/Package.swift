@@ -16,8 +16,9 @@ let package = Package(
         // The next three compile a module's sources in (a symbolic link in the target's
         // directory) to reach its internal parser, validators and decoders; ColonyMCP's HTTP
         // transport is left out so Hummingbird and NIO are not built under the fuzzer.
-        // FuzzContextView also links in ColonyStore's JSONText.swift, a `package` type that
-        // ColonyContext uses and another package cannot see.
+        // FuzzContextView also links in ColonyStore's JSONText.swift, and the two MCP targets its
+        // LatencyHistogram.swift: `package` declarations that ColonyContext and ColonyMCP use and
+        // another package cannot see.
         .executableTarget(name: "FuzzMCPMessage",
                           dependencies: [.product(name: "ColonyStore", package: "Colony"), .product(name: "ColonyContext", package: "Colony"),
                                          .product(name: "ColonySwarm", package: "Colony")],

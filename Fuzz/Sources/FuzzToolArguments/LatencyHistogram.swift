@@ -1,0 +1,1 @@
+../../../Sources/ColonyStore/Store/LatencyHistogram.swift
