@@ -56,15 +56,12 @@ struct RebuildCommand: AsyncParsableCommand {
             for (name, position) in unfinished.sorted(by: { $0.key < $1.key }) where position > 0 {
                 display.note("resuming the rebuild of \(name) from position \(position)")
             }
-            // The store counts an event once per view it is applied to; the bar counts log events
-            // (exactly so when the views start together, as a fresh rebuild's do).
-            let views = UInt64(view == nil ? max(StoreLocation.viewNames.count, 1) : 1)
             let report = try store.rebuild(view: view, chunkEvents: chunkEvents) { p in
                 switch p.phase {
                 case .applying:
-                    display.update("rebuilding \(p.view)", done: p.eventsApplied / views, total: p.eventsTotal / views, unit: "events")
+                    display.update("rebuilding \(p.view)", done: p.logEventsApplied, total: p.logEventsTotal, unit: "events")
                 case .swapping:
-                    display.update("rebuilding \(p.view)", done: p.eventsApplied / views, total: p.eventsTotal / views, unit: "events", force: true)
+                    display.update("rebuilding \(p.view)", done: p.logEventsApplied, total: p.logEventsTotal, unit: "events", force: true)
                     display.note("swapping in the rebuilt views at position \(p.position)")
                 }
             }

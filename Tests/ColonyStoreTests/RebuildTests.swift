@@ -103,12 +103,16 @@ final class RebuildTests: StoreTestCase {
         let summary = try store.dump(view: "stream-summary")
         let kinds = try store.dump(view: "kind-index", table: "last")
         var phases: [RebuildProgress.Phase] = []
+        var last: RebuildProgress?
 
-        let report = try store.rebuild { phases.append($0.phase) }
+        let report = try store.rebuild { phases.append($0.phase); last = $0 }
 
         XCTAssertEqual(report.views, ["stream-summary", "kind-index"])
         XCTAssertEqual(report.eventsApplied, 200, "100 events for each of the two views")
         XCTAssertEqual(report.logEvents, 100, "each event of the log counted once")
+        XCTAssertEqual(last?.eventsApplied, 200)
+        XCTAssertEqual(last?.logEventsApplied, 100, "progress in log events too")
+        XCTAssertEqual(last?.logEventsTotal, 100)
         XCTAssertEqual(phases.last, .swapping)
         XCTAssertEqual(phases.filter { $0 == .swapping }.count, 1)
         XCTAssertEqual(try store.dump(view: "stream-summary"), summary)

@@ -99,7 +99,7 @@ struct TicketTools {
             let store = self.store
             let ticket = try tickets.start(.rebuild) { _, progress in
                 let report = try store.rebuild(view: view, chunkEvents: Self.rebuildChunkEvents) { p in
-                    progress(p.phase == .swapping ? "swapping" : "applying \(p.view)", p.eventsApplied, p.eventsTotal)
+                    progress(p.phase == .swapping ? "swapping" : "applying \(p.view)", p.logEventsApplied, p.logEventsTotal)
                 }
                 return .object([
                     ("views", .array(report.views.map { .string($0) })),

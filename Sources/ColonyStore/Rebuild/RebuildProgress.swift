@@ -19,4 +19,10 @@ public struct RebuildProgress: Sendable {
     public var eventsApplied: UInt64
     /// Events this call has to apply to reach `head`, summed over the views (`eventsApplied` included).
     public var eventsTotal: UInt64
+    /// `eventsApplied` in log events, each counted once however many views are rebuilt: the
+    /// applications shared out over the views (exact when the views started from one position,
+    /// as a fresh rebuild's do).
+    public var logEventsApplied: UInt64
+    /// Log events from the earliest position a view started from to `head`.
+    public var logEventsTotal: UInt64
 }

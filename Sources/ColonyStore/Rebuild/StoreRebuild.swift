@@ -41,10 +41,13 @@ extension ColonyStore {
         var applied: UInt64 { reached.reduce(0) { $0 + $1.value - start[$1.key]! } }
         var swapped = 0
         var position: UInt64 = 0
+        let earliest = start.values.min() ?? 0
+        let views = UInt64(live.count)
         func report(_ phase: RebuildProgress.Phase, _ view: String, head: UInt64) {
-            let total = start.values.reduce(0) { $0 + (head > $1 ? head - $1 : 0) }
+            let total = max(start.values.reduce(0) { $0 + (head > $1 ? head - $1 : 0) }, applied)
             progress?(RebuildProgress(phase: phase, view: view, position: reached[view] ?? 0, head: head,
-                                      eventsApplied: applied, eventsTotal: max(total, applied)))
+                                      eventsApplied: applied, eventsTotal: total,
+                                      logEventsApplied: applied / views, logEventsTotal: max(head > earliest ? head - earliest : 0, applied / views)))
         }
         try ColonyStore.catchUp(
             shadows, env: env, log: log, chunk: chunkEvents ?? options.writer.rebuildChunkEvents,
@@ -58,7 +61,6 @@ extension ColonyStore {
                 report(.swapping, live[0].name, head: position)
                 swapped = try ViewRebuild.swap(shadows, into: live, set: self.projections, txn)
             })
-        let earliest = start.values.min() ?? position
         return RebuildReport(views: live.map(\.name), resumedFrom: start, eventsApplied: applied,
                              logEvents: position > earliest ? position - earliest : 0, position: position, entriesSwapped: swapped)
     }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A latency histogram with log-linear buckets (16 per power of two, under 5%
-/// error), cheap enough to record every call.
+/// A latency histogram with log-linear buckets (16 per power of two: a quantile is a bucket's
+/// upper bound, at most 6.25% above the values in it), cheap enough to record every call.
 package struct LatencyHistogram: Sendable {
     package init() {}
 

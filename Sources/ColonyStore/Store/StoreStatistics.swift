@@ -89,12 +89,16 @@ public struct StoreStatistics: Sendable, Codable {
     /// flight and then its own, so this is most of a durable append's latency under load.
     public var batchCommit: Latency
 
-    /// Quantiles of a duration recorded once per committed batch (log-linear buckets, within 7%).
+    /// Quantiles of a duration recorded once per committed batch. Each is the upper bound of
+    /// a log-linear bucket, at most 1/16 (6.25%) above the durations it counts.
     public struct Latency: Sendable, Codable, Equatable {
         /// Batches recorded.
         public var count: UInt64
+        /// Half the batches took at most this long.
         public var p50Nanoseconds: UInt64
+        /// 99% of the batches took at most this long.
         public var p99Nanoseconds: UInt64
+        /// The longest batch.
         public var maxNanoseconds: UInt64
         /// All the recorded durations added up.
         public var sumNanoseconds: UInt64
