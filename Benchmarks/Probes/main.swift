@@ -9,7 +9,9 @@
 //                                               those the kernel sent to the disk (/proc/self/io)
 //   colony-probe concurrent STORE CALLERS SECONDS [DELAY_US]
 //                                               CALLERS tasks each appending one durable event at a
-//                                               time to random scopes; the writer's batch delay
+//                                               time to random scopes; the writer's batch delay.
+//                                               Also prints the bytes per event given to pwrite and
+//                                               sent to the disk
 //   colony-probe rebuild STORE [TIMES]          store.rebuild() of every view
 import ColonyContext
 import ColonyStore
@@ -82,6 +84,7 @@ case "concurrent":
     var options = StoreOptions()
     options.writer.maxBatchDelayMicroseconds = args.count > 5 ? Int(args[5]) ?? 0 : 0
     let store = try Colony.open(at: path, options: options)
+    let io0 = ioBytes()
     let started = Date()
     let deadline = started.addingTimeInterval(seconds)
     let (appended, latencies) = try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
@@ -104,9 +107,11 @@ case "concurrent":
         return (total, all.sorted())
     }
     let elapsed = Date().timeIntervalSince(started)
-    print(String(format: "concurrent: %d callers, batch delay %d µs: %.0f events/s, latency p50 %.0f µs, p99 %.0f µs",
+    let io1 = ioBytes()
+    print(String(format: "concurrent: %d callers, batch delay %d µs: %.0f events/s, latency p50 %.0f µs, p99 %.0f µs; per event %.1f KB written, %.1f KB sent to the disk",
                  callers, options.writer.maxBatchDelayMicroseconds, Double(appended) / elapsed,
-                 percentile(latencies, 0.5), percentile(latencies, 0.99)))
+                 percentile(latencies, 0.5), percentile(latencies, 0.99),
+                 (io1.logical - io0.logical) / 1e3 / Double(appended), (io1.physical - io0.physical) / 1e3 / Double(appended)))
     store.close()
 case "rebuild":
     let times = args.count > 3 ? Int(args[3]) ?? 1 : 1
