@@ -283,15 +283,22 @@ final class ScopeCache {
                 _ body: (inout ScopeState) throws -> Void) throws {
         let probe = Key(bytes: scope)
         if let i = states.index(forKey: probe) {
-            if !states.values[i].bodyLoaded && needsBody(states.values[i]) { try loadBody(into: &states.values[i]) }
-            try body(&states.values[i])
+            try change(&states.values[i], needsBody: needsBody, body)
             return
         }
         let own = ArraySlice(Array(scope))
         var state = try loadHead(own)
+        try change(&state, needsBody: needsBody, body)
+        states[Key(bytes: own)] = state
+    }
+
+    /// One access to the state, in place: reading `states.values[i]` to pass it to `needsBody`
+    /// copied the whole state (a retain and a release of each of its arrays) on every event.
+    @inline(__always)
+    private func change(_ state: inout ScopeState, needsBody: (ScopeState) -> Bool,
+                        _ body: (inout ScopeState) throws -> Void) throws {
         if !state.bodyLoaded && needsBody(state) { try loadBody(into: &state) }
         try body(&state)
-        states[Key(bytes: own)] = state
     }
 
     private func loadHead(_ scope: ArraySlice<UInt8>) throws -> ScopeState {

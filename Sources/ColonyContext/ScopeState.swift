@@ -72,11 +72,15 @@ struct ScopeState {
     var lastTime: Int64 = .min
     var lastPosition: UInt64 = 0
     var kinds: [(name: ArraySlice<UInt8>, count: UInt64)] = []
-    /// Newest first: the head's `unfolded` events, then the body's (up to N).
+    /// Oldest first: the body's events (the N before the head's, and older ones not yet
+    /// dropped), then the head's `unfolded` newest. Stored newest first; kept in the other
+    /// order here so that an event is an append, not an insertion that shifts the whole list.
     var recent: [Recent] = []
     var insights: [Insight] = []
-    /// How many of `recent`'s first entries live in the head value.
+    /// How many of `recent`'s last entries live in the head value.
     var unfolded = 0
+    /// The bytes of JSON of those entries; not stored.
+    var unfoldedBytes = 0
     /// Whether the body must be written (events folded or insights changed); not stored.
     var bodyChanged = false
     /// Whether the body's events and insights are in `recent` and `insights`. A scope is
@@ -121,14 +125,18 @@ struct ScopeState {
         guard limit > 0 else { return }
         let folds = foldsWith(fragmentBytes: fragment.count, limit: limit)
         precondition(bodyLoaded || !folds, "a fold needs the scope's body loaded")
-        recent.insert(Recent(position: position, fragment: fragment), at: 0)
+        recent.append(Recent(position: position, fragment: fragment))
         unfolded += 1
+        unfoldedBytes += fragment.count
         if folds {
             unfolded = 0
+            unfoldedBytes = 0
             bodyChanged = true
         }
-        // The body's events stay as they were stored until the next fold.
-        if recent.count > limit + unfolded { recent.removeLast(recent.count - limit - unfolded) }
+        // The body's events stay as they were stored until the next fold. Only the `limit`
+        // events before the head's are ever written; older ones are dropped `limit` at a
+        // time, so the list shifts once every `limit` events rather than on each.
+        if recent.count > 2 * limit + unfolded { recent.removeFirst(recent.count - limit - unfolded) }
     }
 
     /// Whether pushing an event with a fragment of `fragmentBytes` folds the head into the body:
@@ -136,9 +144,7 @@ struct ScopeState {
     func foldsWith(fragmentBytes: Int, limit: Int) -> Bool {
         guard limit > 0 else { return false }
         if unfolded + 1 >= limit { return true }
-        var bytes = fragmentBytes
-        for r in recent[..<unfolded] { bytes += r.fragment.count }
-        return bytes > ScopeState.foldBytes
+        return unfoldedBytes + fragmentBytes > ScopeState.foldBytes
     }
 
     /// Places `insight` by rank, replacing the entry with the same text; keeps at most `limit`.
@@ -164,7 +170,7 @@ struct ScopeState {
 
     /// The head value: the answer's head, the unfolded events and the counters.
     func encodeHead(limit: Int) -> [UInt8] {
-        let events = recent[..<unfolded]
+        let events = recent[(recent.count - unfolded)...]
         var out: [UInt8] = []
         out.reserveCapacity(224 + 2 * scope.count + events.reduce(0) { $0 + $1.fragment.count + 12 } + kinds.count * 56)
         out.append(ScopeState.format)
@@ -191,7 +197,8 @@ struct ScopeState {
     /// The body value: the events as of the last fold, and the insights.
     func encodeBody(limit: Int) -> [UInt8] {
         precondition(bodyLoaded, "encoding a body that was not loaded")
-        let events = recent[unfolded..<min(recent.count, unfolded + limit)]
+        let end = recent.count - unfolded
+        let events = recent[max(0, end - limit)..<end]
         var out: [UInt8] = []
         out.reserveCapacity(8 + events.reduce(0) { $0 + $1.fragment.count + 12 } + insights.reduce(0) { $0 + $1.fragment.count + 52 })
         out.append(ScopeState.format)
@@ -210,13 +217,14 @@ struct ScopeState {
         return out
     }
 
+    /// Writes `events` (oldest first, as in `recent`) newest first, as they are stored.
     private static func appendRecent(_ events: ArraySlice<Recent>, to out: inout [UInt8]) {
         put16(UInt16(events.count), &out)
-        for r in events {
+        for r in events.reversed() {
             put64(r.position, &out)
             put32(UInt32(r.fragment.count), &out)
         }
-        for r in events { out.append(contentsOf: r.fragment) }
+        for r in events.reversed() { out.append(contentsOf: r.fragment) }
     }
 
     /// Whether `key` is the body key of `scope`.
@@ -276,8 +284,9 @@ struct ScopeState {
         guard try r.u8() == format else { throw r.failure("unknown context view format") }
         try r.skip(Int(try r.u32()))
         _ = try r.u8()
-        try decodeRecent(&r, into: &s.recent)
+        s.recent = try decodeRecent(&r)
         s.unfolded = s.recent.count
+        s.unfoldedBytes = s.recent.reduce(0) { $0 + $1.fragment.count }
         s.events = try r.u64()
         s.firstTime = Int64(bitPattern: try r.u64())
         s.lastTime = Int64(bitPattern: try r.u64())
@@ -298,7 +307,7 @@ struct ScopeState {
         precondition(!bodyLoaded && unfolded == recent.count && insights.isEmpty, "the body is loaded once, into a head-only state")
         var b = ByteReader(bytes: body)
         guard try b.u8() == ScopeState.format else { throw b.failure("unknown context view body format") }
-        try ScopeState.decodeRecent(&b, into: &recent)
+        recent.insert(contentsOf: try ScopeState.decodeRecent(&b), at: 0)  // older than the head's
         let insightCount = Int(try b.u16())
         insights.reserveCapacity(insightCount)
         var lengths: [Int] = []
@@ -317,15 +326,19 @@ struct ScopeState {
         bodyLoaded = true
     }
 
-    private static func decodeRecent(_ r: inout ByteReader, into recent: inout [Recent]) throws {
+    /// A stored list of events (newest first), oldest first.
+    private static func decodeRecent(_ r: inout ByteReader) throws -> [Recent] {
         let count = Int(try r.u16())
         var headers: [(UInt64, Int)] = []
         headers.reserveCapacity(count)
         for _ in 0..<count { headers.append((try r.u64(), Int(try r.u32()))) }
-        recent.reserveCapacity(recent.count + count)
+        var recent: [Recent] = []
+        recent.reserveCapacity(count)
         for (position, length) in headers {
             recent.append(Recent(position: position, fragment: try r.slice(length)))
         }
+        recent.reverse()
+        return recent
     }
 }
 
