@@ -2,7 +2,8 @@
 # Runs the LMDB and ColonyStore tests under ThreadSanitizer and/or AddressSanitizer,
 # each build in its own scratch path so it never disturbs the normal one.
 #
-#   scripts/sanitizers.sh                  # thread, then address; LMDBTests and ColonyStoreTests
+#   scripts/sanitizers.sh                  # thread, then address; LMDBTests, ColonyStoreTests and
+#                                          # ContextRebuildTests (its rebuild renders on a second thread)
 #   scripts/sanitizers.sh thread           # one sanitizer
 #   scripts/sanitizers.sh address 'ColonyStoreTests.GroupCommitTests'   # another --filter
 #
@@ -13,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
-filter="${2:-LMDBTests|ColonyStoreTests}"
+filter="${2:-LMDBTests|ColonyStoreTests|ColonyContextTests.ContextRebuildTests}"
 prefix="${SANITIZER_SCRATCH_PREFIX:-.build-}"
 export COLONY_FAULT_CYCLES="${COLONY_FAULT_CYCLES:-5}"
 # Report every race, not only the first; keep going so one run lists them all.

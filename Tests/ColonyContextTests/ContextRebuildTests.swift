@@ -1,4 +1,4 @@
-import ColonyContext
+@testable import ColonyContext
 import ColonyStore
 import Foundation
 import XCTest
@@ -81,6 +81,44 @@ final class ContextRebuildTests: XCTestCase {
         XCTAssertEqual(try one.dumpContextView(), live)
         // Both kinds of value are present: heads holding unfolded events, and bodies.
         XCTAssertTrue(live.keys.contains { $0.hasPrefix("main|") && $0.hasSuffix(", 0]") })
+    }
+
+    /// A rebuild applies the log in runs of 4,096 events, long enough for the fragments to
+    /// be rendered on a second thread (`ContextProjection.pipelineMinimumEvents`); live
+    /// batches of 97 are not. Every kind of event is in the mix: leaves and ancestors,
+    /// insights (merged and superseded), payloads shown whole and cut, streams outside the view.
+    func test_rebuildWithFragmentsRenderedAheadGivesTheSameViewBytesAsLiveUpdates() async throws {
+        let t = try TemporaryStore(context: ContextProjection(recentEvents: 5, topInsights: 3))
+        var rng = SplitMix(seed: 11)
+        var events: [NewEvent] = []
+        var insightIDs: [EventID] = []
+        for i in 0..<9_000 {
+            let scope = "o\(rng.next() % 3)/p\(rng.next() % 7)/s\(rng.next() % 40)"
+            let id = EventID(high: 3, low: UInt64(i))
+            let time: Int64 = 1_700_000_000_000_000 + Int64(i) * 1000
+            switch i % 13 {
+            case 0:
+                var payload = #"{"text":"insight \#(rng.next() % 30)","importance":0.\#(rng.next() % 10)"#
+                if i % 39 == 0, let target = insightIDs.randomElement(using: &rng) { payload += #","supersedes":"\#(target)""# }
+                events.append(NewEvent(id: id, stream: scope, kind: "insight", payload: Array((payload + "}").utf8), timeMicroseconds: time))
+                insightIDs.append(id)
+            case 1:
+                events.append(NewEvent(id: id, stream: "task:\(i % 17)", kind: "task", payload: Array(#"{"n":\#(i)}"#.utf8), timeMicroseconds: time))
+            default:
+                let text = String(repeating: "z", count: Int(rng.next() % (i % 5 == 0 ? 3_000 : 300)))
+                events.append(NewEvent(id: id, stream: scope, kind: "k\(rng.next() % 4)",
+                                       payload: Array(#"{"text":"\#(text) \"\#(i)\"","data":{"n":\#(i)}}"#.utf8), timeMicroseconds: time))
+            }
+        }
+        for chunk in stride(from: 0, to: events.count, by: 97) {
+            try await t.store.append(Array(events[chunk..<min(chunk + 97, events.count)]))
+        }
+        let live = try t.dumpContextView()
+        XCTAssertGreaterThan(live.count, 500)
+        let runsBefore = ContextProjection.pipelinedRuns
+        XCTAssertEqual(try t.store.rebuild(view: "context").eventsApplied, 9_000)
+        XCTAssertGreaterThanOrEqual(ContextProjection.pipelinedRuns - runsBefore, 2, "the rebuild's runs of 4,096 were not rendered ahead")
+        assertSameView(try t.dumpContextView(), live)
     }
 
     func test_recentIsTheNewestNEventsAfterEveryAppendAcrossFolds() async throws {

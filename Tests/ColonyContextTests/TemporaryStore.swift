@@ -43,3 +43,18 @@ final class TemporaryStore {
         return out
     }
 }
+
+/// Fails if two dumps of the context view differ, naming how many keys differ and the first
+/// of them, instead of printing both views (megabytes for a large one).
+func assertSameView(_ actual: [String: [UInt8]], _ expected: [String: [UInt8]],
+                    file: StaticString = #filePath, line: UInt = #line) {
+    let keys = Set(actual.keys).union(expected.keys).sorted()
+    let differing = keys.filter { actual[$0] != expected[$0] }
+    guard let first = differing.first else { return }
+    func describe(_ v: [UInt8]?) -> String {
+        guard let v else { return "absent" }
+        return "\(v.count) bytes: \(String(decoding: v.prefix(160), as: UTF8.self))…"
+    }
+    XCTFail("\(differing.count) of \(keys.count) keys differ; the first, \(first): \(describe(actual[first])) against \(describe(expected[first]))",
+            file: file, line: line)
+}
