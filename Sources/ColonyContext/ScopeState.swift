@@ -45,6 +45,8 @@ struct ScopeState {
     /// small enough that the head stays inside an LMDB leaf page (nodes over about 2 KB
     /// go to overflow pages).
     static let foldBytes = 1_024
+    /// Events past the last `N + unfolded` that `recent` may hold before the oldest are dropped.
+    static let trimSlack = 8
 
     struct Recent {
         var position: UInt64
@@ -134,9 +136,11 @@ struct ScopeState {
             bodyChanged = true
         }
         // The body's events stay as they were stored until the next fold. Only the `limit`
-        // events before the head's are ever written; older ones are dropped `limit` at a
-        // time, so the list shifts once every `limit` events rather than on each.
-        if recent.count > 2 * limit + unfolded { recent.removeFirst(recent.count - limit - unfolded) }
+        // events before the head's are ever written; older ones are dropped `trimSlack` at a
+        // time, so the list shifts once every `trimSlack` events rather than on each, and a
+        // rebuild, which keeps every scope's state for a whole chunk, holds at most that many
+        // more fragments per scope.
+        if recent.count > limit + unfolded + ScopeState.trimSlack { recent.removeFirst(recent.count - limit - unfolded) }
     }
 
     /// Whether pushing an event with a fragment of `fragmentBytes` folds the head into the body:
