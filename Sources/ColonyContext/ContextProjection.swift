@@ -84,13 +84,12 @@ public struct ContextProjection: Projection {
             if cache.renderAhead.map({ $0.slices < slices }) ?? true { cache.renderAhead = RenderAhead(slices: slices) }
             let ahead = cache.renderAhead!
             let projection = self.projection
-            ContextProjection.pipelinedRunCount.withLock { $0 += 1 }
             try events.withUnsafeBufferPointer { buffer in
                 let input = UnsafeEvents(buffer: buffer)
                 // A thread of its own, not a pool's: this one blocks on the semaphores below
                 // and may itself be on a pool thread (a rebuild started from the MCP server).
                 // It touches `events` only before its last signal, while they are alive here.
-                let renderer = Thread {
+                let started = RenderAhead.startThread {
                     for s in 0..<slices {
                         ahead.bytes[s].removeAll(keepingCapacity: true)
                         ahead.ends[s].removeAll(keepingCapacity: true)
@@ -101,8 +100,12 @@ public struct ContextProjection: Projection {
                         ahead.ready[s].signal()
                     }
                 }
-                renderer.name = "colony-render"
-                renderer.start()
+                guard started else {
+                    // No thread to be had (a process or container at its thread limit): render here.
+                    for event in events { try projection.apply(event, cache: cache, rendered: nil) }
+                    return
+                }
+                ContextProjection.pipelinedRunCount.withLock { $0 += 1 }
                 var waited = 0
                 // However this ends, the renderer is done with the events before they go.
                 defer { for s in waited..<slices { ahead.ready[s].wait() } }
@@ -347,6 +350,26 @@ final class RenderAhead: @unchecked Sendable {
         ends = .allocate(capacity: slices)
         ends.initialize(repeating: [], count: slices)
         ready = (0..<slices).map { _ in DispatchSemaphore(value: 0) }
+    }
+
+    /// Runs `body` on a new detached thread; false, and `body` never runs, if none could be
+    /// created. Foundation's `Thread.start()` ignores `pthread_create`'s failure, which would
+    /// leave the applier waiting for slices that never come.
+    static func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
+        final class Body { let run: @Sendable () -> Void; init(_ run: @escaping @Sendable () -> Void) { self.run = run } }
+        let box = Unmanaged.passRetained(Body(body))
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { raw in
+            let body = Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue()
+            body.run()
+            return nil
+        }, box.toOpaque())
+        guard status == 0 else {
+            box.release()
+            return false
+        }
+        pthread_detach(thread)
+        return true
     }
 
     deinit {
