@@ -28,12 +28,13 @@ let package = Package(
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "CChecksum"),
         .target(name: "ColonyStore", dependencies: ["LMDB", "CChecksum"]),
-        .target(name: "ColonyContext", dependencies: ["ColonyStore"]),
+        .target(name: "ColonyContext", dependencies: ["ColonyStore", "LMDB"]),
         .target(name: "ColonySwarm", dependencies: ["ColonyStore"]),
         .target(
             name: "ColonyMCP",
             dependencies: [
                 "ColonyStore",
+                "LMDB",
                 "ColonyContext",
                 "ColonySwarm",
                 .product(name: "Logging", package: "swift-log"),
@@ -60,10 +61,10 @@ let package = Package(
             path: "Tests/Support/CrashWriter"
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "ColonyStoreTests", dependencies: ["ColonyStore", "ColonyTestSupport"]),
-        .testTarget(name: "ColonyContextTests", dependencies: ["ColonyContext"]),
+        .testTarget(name: "ColonyStoreTests", dependencies: ["ColonyStore", "ColonyTestSupport", "LMDB"]),
+        .testTarget(name: "ColonyContextTests", dependencies: ["ColonyContext", "LMDB"]),
         .testTarget(name: "ColonySwarmTests", dependencies: ["ColonySwarm"]),
-        .testTarget(name: "ColonyMCPTests", dependencies: ["ColonyMCP", "ColonyContext", "ColonySwarm"]),
+        .testTarget(name: "ColonyMCPTests", dependencies: ["ColonyMCP", "ColonyContext", "ColonySwarm", "LMDB"]),
         .testTarget(name: "ColonyCLITests", dependencies: ["ColonyStore", "ColonyContext", "ColonySwarm", "ColonyTestSupport", "LMDB"]),
     ]
 )

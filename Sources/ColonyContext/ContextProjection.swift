@@ -1,5 +1,6 @@
 import ColonyStore
 import Foundation
+import LMDB
 import Synchronization
 
 /// The projection that keeps the context view of every scope.
@@ -89,18 +90,19 @@ public struct ContextProjection: Projection {
                 // A thread of its own, not a pool's: this one blocks on the semaphores below
                 // and may itself be on a pool thread (a rebuild started from the MCP server).
                 // It touches `events` only before its last signal, while they are alive here.
-                let started = RenderAhead.startThread {
-                    for s in 0..<slices {
-                        ahead.bytes[s].removeAll(keepingCapacity: true)
-                        ahead.ends[s].removeAll(keepingCapacity: true)
-                        for i in (s * slice)..<min(input.buffer.count, (s + 1) * slice) {
-                            let rendered = projection.prerender(input.buffer[i], into: &ahead.bytes[s])
-                            ahead.ends[s].append(rendered ? ahead.bytes[s].count : -1)
+                do {
+                    try DetachedThread.start(name: "colony-render") {
+                        for s in 0..<slices {
+                            ahead.bytes[s].removeAll(keepingCapacity: true)
+                            ahead.ends[s].removeAll(keepingCapacity: true)
+                            for i in (s * slice)..<min(input.buffer.count, (s + 1) * slice) {
+                                let rendered = projection.prerender(input.buffer[i], into: &ahead.bytes[s])
+                                ahead.ends[s].append(rendered ? ahead.bytes[s].count : -1)
+                            }
+                            ahead.ready[s].signal()
                         }
-                        ahead.ready[s].signal()
                     }
-                }
-                guard started else {
+                } catch {
                     // No thread to be had (a process or container at its thread limit): render here.
                     for event in events { try projection.apply(event, cache: cache, rendered: nil) }
                     return
@@ -350,26 +352,6 @@ final class RenderAhead: @unchecked Sendable {
         ends = .allocate(capacity: slices)
         ends.initialize(repeating: [], count: slices)
         ready = (0..<slices).map { _ in DispatchSemaphore(value: 0) }
-    }
-
-    /// Runs `body` on a new detached thread; false, and `body` never runs, if none could be
-    /// created. Foundation's `Thread.start()` ignores `pthread_create`'s failure, which would
-    /// leave the applier waiting for slices that never come.
-    static func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
-        final class Body { let run: @Sendable () -> Void; init(_ run: @escaping @Sendable () -> Void) { self.run = run } }
-        let box = Unmanaged.passRetained(Body(body))
-        var thread = pthread_t()
-        let status = pthread_create(&thread, nil, { raw in
-            let body = Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue()
-            body.run()
-            return nil
-        }, box.toOpaque())
-        guard status == 0 else {
-            box.release()
-            return false
-        }
-        pthread_detach(thread)
-        return true
     }
 
     deinit {

@@ -377,7 +377,7 @@ public final class Environment: @unchecked Sendable {
         }
         let memory = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
         guard memory > 0, size <= memory / 2 else { return false }
-        Thread.detachNewThread { [self] in
+        try DetachedThread.start(name: "colony-warm") { [self] in
             let chunk = 128 << 10
             var offset = 0
             while offset < size {

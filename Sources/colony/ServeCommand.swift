@@ -117,7 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
                 return
             }
             logger.info("serving MCP over stdio", metadata: ["store": "\(path)", "head": "\((try? store.headPosition()) ?? 0)"])
-            await StdioTransport(server: server).run()
+            try await StdioTransport(server: server).run()
             logger.info("stdin closed; exiting")
         }
     }

@@ -1,6 +1,7 @@
 @testable import ColonyContext
 import ColonyStore
 import Foundation
+import LMDB
 import XCTest
 
 final class ContextRebuildTests: XCTestCase {
@@ -88,6 +89,19 @@ final class ContextRebuildTests: XCTestCase {
     /// batches of 97 are not. Every kind of event is in the mix: leaves and ancestors,
     /// insights (merged and superseded), payloads shown whole and cut, streams outside the view.
     func test_rebuildWithFragmentsRenderedAheadGivesTheSameViewBytesAsLiveUpdates() async throws {
+        try await rebuildOfMixedRunsMatchesLiveUpdates(rendererThread: true)
+    }
+
+    /// With no thread to be had for the renderer (a process at its thread limit), a rebuild
+    /// renders on its own thread and gives the same bytes; it does not wait for a renderer
+    /// that never started.
+    func test_rebuildWithoutARendererThreadRendersOnItsOwnThreadAndGivesTheSameViewBytes() async throws {
+        DetachedThread.injectedFailures.withLock { $0["colony-render"] = EAGAIN }
+        defer { DetachedThread.injectedFailures.withLock { $0["colony-render"] = nil } }
+        try await rebuildOfMixedRunsMatchesLiveUpdates(rendererThread: false)
+    }
+
+    private func rebuildOfMixedRunsMatchesLiveUpdates(rendererThread: Bool) async throws {
         let t = try TemporaryStore(context: ContextProjection(recentEvents: 5, topInsights: 3))
         var rng = SplitMix(seed: 11)
         var events: [NewEvent] = []
@@ -117,7 +131,11 @@ final class ContextRebuildTests: XCTestCase {
         XCTAssertGreaterThan(live.count, 500)
         let runsBefore = ContextProjection.pipelinedRuns
         XCTAssertEqual(try t.store.rebuild(view: "context").eventsApplied, 9_000)
-        XCTAssertGreaterThanOrEqual(ContextProjection.pipelinedRuns - runsBefore, 2, "the rebuild's runs of 4,096 were not rendered ahead")
+        if rendererThread {
+            XCTAssertGreaterThanOrEqual(ContextProjection.pipelinedRuns - runsBefore, 2, "the rebuild's runs of 4,096 were not rendered ahead")
+        } else {
+            XCTAssertEqual(ContextProjection.pipelinedRuns - runsBefore, 0, "a run was counted as rendered ahead without a renderer")
+        }
         assertSameView(try t.dumpContextView(), live)
     }
 

@@ -2,6 +2,7 @@ import ColonyContext
 import ColonyStore
 import ColonySwarm
 import Foundation
+import LMDB
 import Synchronization
 import XCTest
 @testable import ColonyMCP
@@ -200,6 +201,41 @@ final class MCPServerTests: MCPTestCase {
         XCTAssertEqual(unknown["isError"], .bool(true))
         let badArgument = try await call("start_verify", #"{"check_views":"yes"}"#)
         XCTAssertEqual(badArgument["isError"], .bool(true))
+    }
+
+    /// A long operation whose thread cannot be started is a tool error saying so, and no
+    /// ticket is left "running" forever (it would also hold one of the running slots).
+    func testALongOperationWithoutAThreadIsAToolErrorAndLeavesNoTicket() async throws {
+        DetachedThread.injectedFailures.withLock { $0["colony-verify"] = EAGAIN }
+        defer { DetachedThread.injectedFailures.withLock { $0["colony-verify"] = nil } }
+        // As many failures as there are running slots: a leaked ticket would fill them all.
+        for _ in 0..<TicketRegistry.maxRunning {
+            let failed = try await call("start_verify", "{}")
+            XCTAssertEqual(failed["isError"], .bool(true), failed.jsonText)
+            XCTAssertTrue(failed.jsonText.contains("pthread_create colony-verify"), failed.jsonText)
+        }
+        DetachedThread.injectedFailures.withLock { $0["colony-verify"] = nil }
+        let started = try await call("start_verify", "{}")
+        XCTAssertNotEqual(started["isError"], .bool(true), "failed starts still hold the running slots: \(started.jsonText)")
+        let verify = try await finished(started)
+        XCTAssertEqual(verify["result"]?["clean"], .bool(true), verify.jsonText)
+    }
+
+    /// Over stdio: a reader thread that cannot be started is an error from `run` (the
+    /// server exits with it), not a server that never reads its input.
+    func testStdioWithoutAReaderThreadFailsInsteadOfHanging() async throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let transport = StdioTransport(server: server, input: fds[0], output: fds[1])
+        DetachedThread.injectedFailures.withLock { $0["colony-stdio"] = EAGAIN }
+        defer { DetachedThread.injectedFailures.withLock { $0["colony-stdio"] = nil } }
+        do {
+            try await transport.run(drainSeconds: 0)
+            XCTFail("run returned without reading and without an error")
+        } catch let error as LMDBError {
+            XCTAssertEqual(error.code, EAGAIN)
+        }
     }
 
     func testReadAndSubscribeToAContextResource() async throws {

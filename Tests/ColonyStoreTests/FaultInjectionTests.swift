@@ -1,6 +1,7 @@
 import ColonyStore
 import ColonyTestSupport
 import Foundation
+import LMDB
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -218,5 +219,32 @@ final class FaultInjectionTests: StoreTestCase {
         readOnly.readOnly = true
         let reopen = thrownError { try ColonyStore.open(at: path, options: readOnly) }
         XCTAssertNotNil(reopen as? StoreError, "opening the deleted path is a store error, not a crash: \(String(describing: reopen))")
+    }
+    // MARK: No thread for the writer
+
+    /// A store whose writer thread cannot be started (a process or container at its
+    /// thread limit) refuses to open with the system's error, instead of opening and
+    /// leaving every append waiting for a writer that never runs; it opens once
+    /// threads can be had, with nothing lost.
+    func test_aStoreWhoseWriterThreadCannotStartRefusesToOpenAndOpensLater() async throws {
+        var store: ColonyStore? = try openStore(projections: [StreamSummaryProjection()])
+        _ = try await store!.append(events("s", count: 3))
+        store!.close()
+        store = nil
+
+        DetachedThread.injectedFailures.withLock { $0["colony-writer"] = EAGAIN }
+        let error = thrownError { try ColonyStore.open(at: path, projections: [StreamSummaryProjection()]) }
+        DetachedThread.injectedFailures.withLock { $0["colony-writer"] = nil }
+        guard case .storage(let cause)? = error as? StoreError else {
+            return XCTFail("expected a storage error, got \(String(describing: error))")
+        }
+        XCTAssertEqual(cause.code, EAGAIN)
+        XCTAssertTrue("\(error!)".contains("pthread_create colony-writer"), "\(error!)")
+
+        // The failed open released the environment: the same process opens the store again.
+        let reopened = try openStore(projections: [StreamSummaryProjection()])
+        XCTAssertEqual(try reopened.headPosition(), 3)
+        _ = try await reopened.append(event("s"))
+        XCTAssertEqual(try reopened.summary(of: "s")?.count, 4)
     }
 }

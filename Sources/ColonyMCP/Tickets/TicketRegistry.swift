@@ -1,5 +1,6 @@
 import ColonyStore
 import Foundation
+import LMDB
 import Synchronization
 
 /// Long operations started over MCP (export, backup, verify, rebuild): each answers at
@@ -68,7 +69,7 @@ final class TicketRegistry: Sendable {
                 }
             }
         }
-        let thread = Thread { [self] in
+        let body: @Sendable () -> Void = { [self] in
             let progress: @Sendable (String, UInt64, UInt64) -> Void = { phase, done, total in
                 self.tickets.withLock { t in
                     t[id]?.phase = phase
@@ -91,8 +92,14 @@ final class TicketRegistry: Sendable {
                 }
             }
         }
-        thread.name = "colony-\(kind.rawValue)"
-        thread.start()
+        do {
+            try DetachedThread.start(name: "colony-\(kind.rawValue)", body)
+        } catch {
+            // Nothing ran: the caller gets the error instead of a ticket that never moves.
+            tickets.withLock { _ = $0.removeValue(forKey: id) }
+            order.withLock { $0.removeAll { $0 == id } }
+            throw error
+        }
         return ticket
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 import Synchronization
 
 /// MCP over stdio: one JSON-RPC message per line on stdin, answers one per line
@@ -24,16 +25,19 @@ public final class StdioTransport: Sendable {
     }
 
     /// Serves until stdin reaches end of file (the client went away), then waits
-    /// up to `drainSeconds` for writes still in progress to be answered.
-    public func run(drainSeconds: Double = 5) async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread { [self] in
-                readLoop()
-                done.resume()
+    /// up to `drainSeconds` for writes still in progress to be answered. Throws, having
+    /// read nothing, if the reader thread cannot be started.
+    public func run(drainSeconds: Double = 5) async throws {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            do {
+                // 8 MB: room for the parser's recursion on deeply nested input.
+                try DetachedThread.start(name: "colony-stdio", stackSize: 8 << 20) { [self] in
+                    readLoop()
+                    done.resume()
+                }
+            } catch {
+                done.resume(throwing: error)
             }
-            thread.name = "colony-stdio"
-            thread.stackSize = 8 << 20  // room for the parser's recursion on deeply nested input
-            thread.start()
         }
         let deadline = Date().addingTimeInterval(drainSeconds)
         while inFlight.load(ordering: .acquiring) > 0 && Date() < deadline {

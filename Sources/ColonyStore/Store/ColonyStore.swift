@@ -35,7 +35,9 @@ public final class ColonyStore: Sendable {
     /// Opens (creating if needed) the store in directory `path`.
     ///
     /// Views whose projection version changed, or that are behind the log, are
-    /// brought up to date before this returns.
+    /// brought up to date before this returns. A store opened for writing starts its
+    /// writer thread here; if the process cannot have one (its or its container's thread
+    /// limit), this throws `StoreError.storage` with the system's `errno` (`EAGAIN`).
     public static func open(at path: String, options: StoreOptions = StoreOptions(),
                             projections: [any Projection] = []) throws -> ColonyStore {
         try ColonyStore(path: path, options: options, projections: projections)
@@ -81,9 +83,9 @@ public final class ColonyStore: Sendable {
                 try? env.read { try log.head($0) }
             }
             self.headWatcher = watcher
-            self.writer = options.readOnly ? nil : GroupCommitWriter(
+            self.writer = options.readOnly ? nil : try StoreError.wrap { try GroupCommitWriter(
                 env: env, log: log, projections: set, options: options.writer,
-                durability: options.durability, onCommit: { watcher.advanced(to: $0) })
+                durability: options.durability, onCommit: { watcher.advanced(to: $0) }) }
         } catch {
             env.close()
             throw error

@@ -76,17 +76,15 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     init(env: Environment, log: EventLog, projections: ProjectionSet, options: StoreOptions.Writer,
-         durability: StoreOptions.Durability, onCommit: @escaping @Sendable (UInt64) -> Void) {
+         durability: StoreOptions.Durability, onCommit: @escaping @Sendable (UInt64) -> Void) throws(LMDBError) {
         self.env = env
         self.log = log
         self.projections = projections
         self.options = options
         self.onCommit = onCommit
         if case .buffered(let ms) = durability { syncInterval = Double(max(ms, 1)) / 1000 } else { syncInterval = nil }
-        let thread = Thread { [self] in run() }
-        thread.name = "colony-writer"
-        thread.stackSize = 4 << 20
-        thread.start()
+        // A store whose writer cannot start refuses to open: appends would wait forever.
+        try DetachedThread.start(name: "colony-writer", stackSize: 4 << 20) { [self] in run() }
     }
 
     var snapshot: Counters {
