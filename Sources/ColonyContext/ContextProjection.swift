@@ -95,9 +95,16 @@ public struct ContextProjection: Projection {
                         for s in 0..<slices {
                             ahead.bytes[s].removeAll(keepingCapacity: true)
                             ahead.ends[s].removeAll(keepingCapacity: true)
+                            ahead.hashes[s].removeAll(keepingCapacity: true)
                             for i in (s * slice)..<min(input.buffer.count, (s + 1) * slice) {
-                                let rendered = projection.prerender(input.buffer[i], into: &ahead.bytes[s])
+                                let event = input.buffer[i]
+                                let rendered = projection.prerender(event, into: &ahead.bytes[s])
                                 ahead.ends[s].append(rendered ? ahead.bytes[s].count : -1)
+                                // The applier's dictionary keys, hashed here: SipHash of each
+                                // level's path was a twentieth of the applying thread's time.
+                                if rendered {
+                                    Scope.forEachLevel(of: event.streamBytes) { ahead.hashes[s].append(ScopeCache.Key.hash($0)) }
+                                }
                             }
                             ahead.ready[s].signal()
                         }
@@ -115,14 +122,19 @@ public struct ContextProjection: Projection {
                     ahead.ready[s].wait()
                     waited = s + 1
                     var from = 0
-                    for (j, i) in ((s * slice)..<min(events.count, (s + 1) * slice)).enumerated() {
-                        let end = ahead.ends[s][j]
-                        var fragment: [UInt8]?
-                        if end >= 0 {
-                            fragment = Array(ahead.bytes[s][from..<end])
+                    try ahead.hashes[s].withUnsafeBufferPointer { hashes in
+                        var nextHash = 0
+                        for (j, i) in ((s * slice)..<min(events.count, (s + 1) * slice)).enumerated() {
+                            let end = ahead.ends[s][j]
+                            guard end >= 0 else {
+                                try projection.apply(events[i], cache: cache, rendered: nil)
+                                continue
+                            }
+                            let fragment = Array(ahead.bytes[s][from..<end])
                             from = end
+                            try projection.apply(events[i], cache: cache, rendered: (fragment, hashes, nextHash))
+                            nextHash += Scope.levelCount(of: events[i].streamBytes)
                         }
-                        try projection.apply(events[i], cache: cache, rendered: fragment)
                     }
                 }
             }
@@ -165,8 +177,10 @@ public struct ContextProjection: Projection {
         return true
     }
 
-    /// `rendered`: the event's fragment from `prerender`, if it was rendered ahead.
-    private func apply(_ event: RecordedEvent, cache: ScopeCache, rendered: [UInt8]?) throws {
+    /// `rendered`: the event's fragment from `prerender`, if it was rendered ahead, and the
+    /// hashes of its scope's levels (`ScopeCache.Key.hash`) from `levelHashes[first...]`.
+    private func apply(_ event: RecordedEvent, cache: ScopeCache,
+                       rendered: (fragment: [UInt8], levelHashes: UnsafeBufferPointer<Int>, first: Int)?) throws {
         let view = cache.view
         let stream = event.streamBytes
         guard Scope.isScopeStream(stream) else { return }
@@ -175,10 +189,13 @@ public struct ContextProjection: Projection {
             try applyInsight(event, scope: scope, members: JSONFragments.members(event.payload),
                              lineage: Scope.lineage(of: Array(scope)), view: view, cache: cache)
         } else {
-            let fragment = ArraySlice(rendered ?? renderEvent(event, members: JSONFragments.members(event.payload)))
+            let fragment = ArraySlice(rendered?.fragment ?? renderEvent(event, members: JSONFragments.members(event.payload)))
             let kind = event.kindBytes, time = event.timeMicroseconds, position = event.position
+            var nextHash = rendered?.first ?? 0
             try Scope.forEachLevel(of: stream) { level in
-                try cache.update(level, needsBody: { $0.foldsWith(fragmentBytes: fragment.count, limit: recentEvents) }) { state in
+                let key = rendered.map { ScopeCache.Key(bytes: level, hash: $0.levelHashes[nextHash]) } ?? ScopeCache.Key(bytes: level)
+                nextHash += 1
+                try cache.update(key, needsBody: { $0.foldsWith(fragmentBytes: fragment.count, limit: recentEvents) }) { state in
                     state.count(kind: kind, time: time, position: position)
                     state.pushRecent(position: position, fragment: fragment, limit: recentEvents)
                 }
@@ -343,6 +360,8 @@ final class RenderAhead: @unchecked Sendable {
     let slices: Int
     let bytes: UnsafeMutablePointer<[UInt8]>
     let ends: UnsafeMutablePointer<[Int]>
+    /// Per slice: the hashes of the levels of each rendered event's scope, in order.
+    let hashes: UnsafeMutablePointer<[Int]>
     let ready: [DispatchSemaphore]
 
     init(slices: Int) {
@@ -351,6 +370,8 @@ final class RenderAhead: @unchecked Sendable {
         bytes.initialize(repeating: [], count: slices)
         ends = .allocate(capacity: slices)
         ends.initialize(repeating: [], count: slices)
+        hashes = .allocate(capacity: slices)
+        hashes.initialize(repeating: [], count: slices)
         ready = (0..<slices).map { _ in DispatchSemaphore(value: 0) }
     }
 
@@ -359,6 +380,8 @@ final class RenderAhead: @unchecked Sendable {
         bytes.deallocate()
         ends.deinitialize(count: slices)
         ends.deallocate()
+        hashes.deinitialize(count: slices)
+        hashes.deallocate()
     }
 }
 
@@ -377,10 +400,17 @@ final class ScopeCache {
         let bytes: ArraySlice<UInt8>
         let hash: Int
         init(bytes: ArraySlice<UInt8>) {
+            self.init(bytes: bytes, hash: Key.hash(bytes))
+        }
+        /// `hash` must be `Key.hash(bytes)`, computed earlier (on the renderer's thread).
+        init(bytes: ArraySlice<UInt8>, hash: Int) {
             self.bytes = bytes
+            self.hash = hash
+        }
+        static func hash(_ bytes: ArraySlice<UInt8>) -> Int {
             var hasher = Hasher()
             bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-            hash = hasher.finalize()
+            return hasher.finalize()
         }
         func hash(into hasher: inout Hasher) { hasher.combine(hash) }
         static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && ScopeState.same(a.bytes, b.bytes) }
@@ -404,15 +434,19 @@ final class ScopeCache {
     /// `scope` may be a slice of a larger buffer: a new entry keeps a copy of its bytes only.
     func update(_ scope: ArraySlice<UInt8>, needsBody: (ScopeState) -> Bool = { _ in false },
                 _ body: (inout ScopeState) throws -> Void) throws {
-        let probe = Key(bytes: scope)
+        try update(Key(bytes: scope), needsBody: needsBody, body)
+    }
+
+    func update(_ probe: Key, needsBody: (ScopeState) -> Bool = { _ in false },
+                _ body: (inout ScopeState) throws -> Void) throws {
         if let i = states.index(forKey: probe) {
             try change(&states.values[i], needsBody: needsBody, body)
             return
         }
-        let own = ArraySlice(Array(scope))
+        let own = ArraySlice(Array(probe.bytes))
         var state = try loadHead(own)
         try change(&state, needsBody: needsBody, body)
-        states[Key(bytes: own)] = state
+        states[Key(bytes: own, hash: probe.hash)] = state
     }
 
     /// One access to the state, in place: reading `states.values[i]` to pass it to `needsBody`
