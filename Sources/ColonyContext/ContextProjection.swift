@@ -142,7 +142,7 @@ public struct ContextProjection: Projection {
 
         mutating func finish() throws {
             let limit = projection.recentEvents
-            for (scope, state) in cache.states {
+            try cache.states.forEach { scope, state in
                 let key = Array(scope.bytes)
                 // A head grows by an event's fragment until it folds, then shrinks to a few
                 // hundred bytes. LMDB splits a leaf page when a growing value no longer fits,
@@ -416,7 +416,7 @@ final class ScopeCache {
         static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && ScopeState.same(a.bytes, b.bytes) }
     }
 
-    var states: [Key: ScopeState] = [:]
+    let states = ScopeTable()
     /// The renderer's buffers, kept for the session's next run.
     var renderAhead: RenderAhead?
     let view: ViewWriter
@@ -432,6 +432,8 @@ final class ScopeCache {
     /// A scope is loaded from its head alone; `needsBody` says, before `body` runs, whether
     /// it needs the stored body too (a fold, an insight change), which is then read once.
     /// `scope` may be a slice of a larger buffer: a new entry keeps a copy of its bytes only.
+    /// `needsBody` and `body` must not use this cache: the state is changed in place in the
+    /// table, whose accesses Swift does not check at run time (`ScopeTable`).
     func update(_ scope: ArraySlice<UInt8>, needsBody: (ScopeState) -> Bool = { _ in false },
                 _ body: (inout ScopeState) throws -> Void) throws {
         try update(Key(bytes: scope), needsBody: needsBody, body)
@@ -439,17 +441,17 @@ final class ScopeCache {
 
     func update(_ probe: Key, needsBody: (ScopeState) -> Bool = { _ in false },
                 _ body: (inout ScopeState) throws -> Void) throws {
-        if let i = states.index(forKey: probe) {
-            try change(&states.values[i], needsBody: needsBody, body)
+        if let i = states.index(of: probe) {
+            try states.change(i) { try change(&$0, needsBody: needsBody, body) }
             return
         }
         let own = ArraySlice(Array(probe.bytes))
         var state = try loadHead(own)
         try change(&state, needsBody: needsBody, body)
-        states[Key(bytes: own, hash: probe.hash)] = state
+        states.insert(Key(bytes: own, hash: probe.hash), state)
     }
 
-    /// One access to the state, in place: reading `states.values[i]` to pass it to `needsBody`
+    /// One access to the state, in place: reading the stored state to pass it to `needsBody`
     /// copied the whole state (a retain and a release of each of its arrays) on every event.
     @inline(__always)
     private func change(_ state: inout ScopeState, needsBody: (ScopeState) -> Bool,

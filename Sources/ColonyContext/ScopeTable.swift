@@ -1,0 +1,98 @@
+/// The decoded states of the scopes a projection session touched, by scope path.
+///
+/// A hash table of its own rather than a `Dictionary`, for the two costs a dictionary
+/// kept in a class property adds to every event at every scope level:
+/// - a probe hashes the key again: `Dictionary` feeds `Key.hash` through a seeded
+///   `Hasher` and finalises it, although the key carries SipHash of its bytes already
+///   (computed on the renderer's thread in a rebuild); here that hash picks the slot;
+/// - each access to a class's stored property is checked for exclusivity at run time
+///   (`swift_beginAccess`, a thread-local access set): the table's arrays live behind
+///   one unsafe pointer, which Swift does not check.
+///
+/// Together those were about a tenth of a rebuild's applying thread (callgrind). Linear
+/// probing, at most half full; entries stay in insertion order; nothing is removed
+/// except by `removeAll`, so a slot is empty or holds an entry's index for good.
+final class ScopeTable {
+    private struct Storage {
+        /// `entry index + 1` per slot, 0 for empty; the count is a power of two.
+        var slots: [Int32] = Array(repeating: 0, count: 16)
+        var keys: [ScopeCache.Key] = []
+        var states: [ScopeState] = []
+    }
+
+    private let storage: UnsafeMutablePointer<Storage>
+
+    init() {
+        storage = .allocate(capacity: 1)
+        storage.initialize(to: Storage())
+    }
+
+    deinit {
+        storage.deinitialize(count: 1)
+        storage.deallocate()
+    }
+
+    var isEmpty: Bool { storage.pointee.keys.isEmpty }
+    var count: Int { storage.pointee.keys.count }
+
+    /// The entry for `key`, if it has one.
+    func index(of key: ScopeCache.Key) -> Int? {
+        let s = storage
+        let mask = s.pointee.slots.count - 1
+        var slot = key.hash & mask
+        while true {
+            let entry = Int(s.pointee.slots[slot]) - 1
+            if entry < 0 { return nil }
+            if s.pointee.keys[entry] == key { return entry }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Changes the state of entry `index` in place.
+    @inline(__always)
+    func change<R>(_ index: Int, _ body: (inout ScopeState) throws -> R) rethrows -> R {
+        try body(&storage.pointee.states[index])
+    }
+
+    /// Adds `key`, which has no entry yet.
+    func insert(_ key: ScopeCache.Key, _ state: ScopeState) {
+        if (count + 1) * 2 > storage.pointee.slots.count { rehash(slots: storage.pointee.slots.count * 2) }
+        storage.pointee.keys.append(key)
+        storage.pointee.states.append(state)
+        place(key.hash, entry: count - 1)
+    }
+
+    /// Room for `entries` without regrowing.
+    func reserveCapacity(_ entries: Int) {
+        storage.pointee.keys.reserveCapacity(entries)
+        storage.pointee.states.reserveCapacity(entries)
+        var slots = storage.pointee.slots.count
+        while slots < entries * 2 { slots *= 2 }
+        if slots > storage.pointee.slots.count { rehash(slots: slots) }
+    }
+
+    /// Calls `body` with each entry, in the order they were added.
+    func forEach(_ body: (ScopeCache.Key, ScopeState) throws -> Void) rethrows {
+        for i in 0..<count { try body(storage.pointee.keys[i], storage.pointee.states[i]) }
+    }
+
+    /// Removes every entry; keeps the capacity.
+    func removeAll() {
+        storage.pointee.keys.removeAll(keepingCapacity: true)
+        storage.pointee.states.removeAll(keepingCapacity: true)
+        storage.pointee.slots.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+
+    private func rehash(slots: Int) {
+        storage.pointee.slots = Array(repeating: 0, count: slots)
+        for i in 0..<count { place(storage.pointee.keys[i].hash, entry: i) }
+    }
+
+    private func place(_ hash: Int, entry: Int) {
+        let s = storage
+        let mask = s.pointee.slots.count - 1
+        var slot = hash & mask
+        while s.pointee.slots[slot] != 0 { slot = (slot + 1) & mask }
+        s.pointee.slots[slot] = Int32(entry + 1)
+    }
+}
