@@ -25,12 +25,18 @@ if ! command -v valgrind >/dev/null 2>&1; then
     exit 1
 fi
 
-echo "regression-gate: building colony-gate (release)" >&2
-(cd Benchmarks && swift build -c release --product colony-gate --scratch-path .build-gate >/dev/null)
-gate="$(cd Benchmarks && swift build -c release --product colony-gate --scratch-path .build-gate --show-bin-path)/colony-gate"
-
 work="$(mktemp -d "${TMPDIR:-/dev/shm}/colony-gate-XXXXXX" 2>/dev/null || mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+
+echo "regression-gate: building colony-gate (release)" >&2
+# swift build writes its errors to stdout: keep them, and show them if the build fails.
+if ! (cd Benchmarks && swift build -c release --product colony-gate --scratch-path .build-gate >"$work/build.log" 2>&1); then
+    cat "$work/build.log" >&2
+    echo "regression-gate: the build of colony-gate failed (above). If it cannot find a symbol of a source" >&2
+    echo "file added since Benchmarks/.build-gate was built (SwiftPM can keep the old file list), remove that directory" >&2
+    exit 1
+fi
+gate="$(cd Benchmarks && swift build -c release --product colony-gate --scratch-path .build-gate --show-bin-path)/colony-gate"
 
 # Instructions (callgrind's Ir, every thread) of one run of colony-gate ARGS.
 instructions() {
