@@ -13,11 +13,18 @@ import Synchronization
 /// for it (a caller of `append`, a rebuild waiting for rendered slices) waits forever.
 /// Here the failure is an `LMDBError` carrying the `errno`, so the caller can refuse to
 /// open, fail a ticket, or do the work itself.
-package enum DetachedThread {
+///
+/// Public, not package-level, because the fuzz targets (`Fuzz/`, another package) compile
+/// ColonyContext's and ColonyMCP's sources, which call it.
+///
+/// ```swift
+/// try DetachedThread.start(name: "my-worker", stackSize: 1 << 20) { work() }
+/// ```
+public enum DetachedThread {
     /// Runs `body` on a new detached thread named `name` (the kernel keeps 15 bytes of it) with a stack of `stackSize` bytes (the system's default if nil).
     /// Throws, and `body` never runs, if no thread could be created.
-    package static func start(name: String, stackSize: Int? = nil,
-                              _ body: @escaping @Sendable () -> Void) throws(LMDBError) {
+    public static func start(name: String, stackSize: Int? = nil,
+                             _ body: @escaping @Sendable () -> Void) throws(LMDBError) {
         if let code = injectedFailures.withLock({ $0[name] }) {
             throw LMDBError(code: code, operation: "pthread_create \(name)")
         }
