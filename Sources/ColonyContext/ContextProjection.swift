@@ -100,7 +100,7 @@ public struct ContextProjection: Projection {
                                 let event = input.buffer[i]
                                 let rendered = projection.prerender(event, into: &ahead.bytes[s])
                                 ahead.ends[s].append(rendered ? ahead.bytes[s].count : -1)
-                                // The applier's dictionary keys, hashed here: SipHash of each
+                                // The applier's scope-table keys, hashed here: SipHash of each
                                 // level's path was a twentieth of the applying thread's time.
                                 if rendered {
                                     Scope.forEachLevel(of: event.streamBytes) { ahead.hashes[s].append(ScopeCache.Key.hash($0)) }
