@@ -392,11 +392,11 @@ struct UnsafeEvents: @unchecked Sendable {
 
 /// The scope states one `apply` call has loaded and changed; each is encoded once at the end.
 final class ScopeCache {
-    /// A scope path as a dictionary key, hashed in one pass over its bytes
-    /// (an `ArraySlice<UInt8>` key would feed the hasher byte by byte).
-    /// The bytes' hash is computed once, when the key is made, and compared before the bytes:
-    /// Swift's dictionary compares keys at every bucket it probes.
-    struct Key: Hashable {
+    /// A scope path as a `ScopeTable` key, hashed in one pass over its bytes (an
+    /// `ArraySlice<UInt8>` fed to a hasher goes byte by byte). The hash is computed once,
+    /// when the key is made or on the renderer's thread, picks the table slot, and is
+    /// compared before the bytes.
+    struct Key: Equatable {
         let bytes: ArraySlice<UInt8>
         let hash: Int
         init(bytes: ArraySlice<UInt8>) {
@@ -412,7 +412,6 @@ final class ScopeCache {
             bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
             return hasher.finalize()
         }
-        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
         static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && ScopeState.same(a.bytes, b.bytes) }
     }
 
