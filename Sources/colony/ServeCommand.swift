@@ -78,11 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await CLIError.report {
             signal(SIGPIPE, SIG_IGN)  // a client that went away is a write error, not a killed server
             let level = Logger.Level(rawValue: logLevel) ?? .info
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level) }
             let logger = Logger(label: "colony.serve")
             var options = StoreOptions()
             options.durability = try Self.parseDurability(durability)

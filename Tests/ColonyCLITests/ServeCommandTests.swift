@@ -67,6 +67,24 @@ final class ServeCommandTests: CLITestCase {
         }
     }
 
+    /// Logs are one line per message on stderr, in swift-log's stream format, metadata sorted
+    /// by key; below the chosen level nothing is written; stdout stays JSON-RPC only.
+    func test_logLinesGoToStderrWithTimeLevelLabelSortedMetadataAndSource() throws {
+        let run = try colony(["serve", "--store", path("s"), "--log-level", "info"], stdin: [])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.output, "", "stdout carries only JSON-RPC")
+        let lines = run.stderr.split(separator: "\n").map(String.init)
+        let serving = try XCTUnwrap(lines.first { $0.contains("serving MCP over stdio") }, run.stderr)
+        let format = #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4} info colony\.serve: head=0 store=\S+ \[colony\] serving MCP over stdio$"#
+        XCTAssertNotNil(serving.range(of: format, options: .regularExpression), serving)
+        XCTAssertTrue(serving.contains("store=\(path("s"))"), serving)
+        XCTAssertTrue(lines.contains { $0.hasSuffix(" info colony.serve: [colony] stdin closed; exiting") }, run.stderr)
+
+        let quiet = try colony(["serve", "--store", path("s"), "--log-level", "error"], stdin: [])
+        XCTAssertEqual(quiet.status, 0, quiet.stderr)
+        XCTAssertEqual(quiet.stderr, "", "nothing below --log-level error")
+    }
+
     /// One descriptor per HTTP connection: the server raises its soft open-file limit to the
     /// hard one at start, so 1,000 clients are not refused at the usual soft limit of 1,024.
     func test_anHTTPServerRaisesItsOpenFileLimitToTheHardLimit() throws {
