@@ -64,7 +64,8 @@ let package = Package(
         .testTarget(name: "ColonyStoreTests", dependencies: ["ColonyStore", "ColonyTestSupport", "LMDB"]),
         .testTarget(name: "ColonyContextTests", dependencies: ["ColonyContext", "LMDB"]),
         .testTarget(name: "ColonySwarmTests", dependencies: ["ColonySwarm"]),
-        .testTarget(name: "ColonyMCPTests", dependencies: ["ColonyMCP", "ColonyContext", "ColonySwarm", "LMDB"]),
+        .testTarget(name: "ColonyMCPTests", dependencies: ["ColonyMCP", "ColonyContext", "ColonySwarm", "LMDB",
+                                                   .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "ColonyCLITests", dependencies: ["ColonyStore", "ColonyContext", "ColonySwarm", "ColonyTestSupport", "LMDB"]),
     ]
 )
