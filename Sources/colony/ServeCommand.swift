@@ -49,6 +49,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("work-dir"), help: ArgumentHelp("Where start_export and start_backup write their files (default: work/ in the store directory).", valueName: "PATH"))
     var workDirectory: String?
 
+    @Option(name: .customLong("stdio-spin"), help: ArgumentHelp("Over stdio: how long the reader keeps polling for the next message after an answer before it sleeps (0: never polls). A client that calls again at once then finds it awake: one thread wake-up per call instead of two. Costs at most this much CPU each time the client goes quiet.", valueName: "MICROSECONDS"))
+    var stdioSpin = StdioTransport.defaultSpinMicroseconds
+
     @Option(help: "Largest accepted message in bytes.")
     var maxMessageBytes = 4 << 20
 
@@ -80,6 +83,9 @@ struct ServeCommand: AsyncParsableCommand {
             let level = Logger.Level(rawValue: logLevel) ?? .info
             LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level) }
             let logger = Logger(label: "colony.serve")
+            guard (0...10_000).contains(stdioSpin) else {
+                throw CLIError("--stdio-spin must be between 0 and 10,000 microseconds, not \(stdioSpin)", exitCode: 2)
+            }
             var options = StoreOptions()
             options.durability = try Self.parseDurability(durability)
             options.writer = try Self.writerOptions(queue: writeQueue, waitMilliseconds: writeWait)
@@ -113,7 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
                 return
             }
             logger.info("serving MCP over stdio", metadata: ["store": "\(path)", "head": "\((try? store.headPosition()) ?? 0)"])
-            try await StdioTransport(server: server).run()
+            try await StdioTransport(server: server, spinMicroseconds: stdioSpin).run()
             logger.info("stdin closed; exiting")
         }
     }

@@ -57,9 +57,11 @@ final class ServeCommandTests: CLITestCase {
         XCTAssertEqual(byID.values.filter { !$0.ok }.count, 0)
     }
 
-    func test_outOfRangeQueueAndWaitAreRefusedAtStart() throws {
+    func test_outOfRangeQueueWaitAndSpinAreRefusedAtStart() throws {
         for (arguments, message) in [(["--write-queue", "0"], "--write-queue must be between 1 and 100,000,000 events, not 0"),
-                                     (["--write-wait=-1"], "--write-wait must be between 0 and 600,000 milliseconds, not -1")] {
+                                     (["--write-wait=-1"], "--write-wait must be between 0 and 600,000 milliseconds, not -1"),
+                                     (["--stdio-spin=-1"], "--stdio-spin must be between 0 and 10,000 microseconds, not -1"),
+                                     (["--stdio-spin", "10001"], "--stdio-spin must be between 0 and 10,000 microseconds, not 10001")] {
             let run = try colony(["serve", "--store", path("s")] + arguments, stdin: [])
             XCTAssertEqual(run.status, 2, "\(arguments): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains(message), "\(arguments): \(run.stderr)")
@@ -83,6 +85,38 @@ final class ServeCommandTests: CLITestCase {
         let quiet = try colony(["serve", "--store", path("s"), "--log-level", "error"], stdin: [])
         XCTAssertEqual(quiet.status, 0, quiet.stderr)
         XCTAssertEqual(quiet.stderr, "", "nothing below --log-level error")
+    }
+
+    /// The stdio reader polls for a while after an answer, then sleeps: a quiet client costs
+    /// the server no CPU, even with the longest poll allowed.
+    func test_aQuietStdioClientCostsTheServerNoCPU() throws {
+        let process = Process()
+        process.executableURL = try Self.colonyExecutable()
+        process.arguments = ["serve", "--store", path("s"), "--stdio-spin", "10000", "--log-level", "error"]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        defer { try? stdin.fileHandleForWriting.close(); process.waitUntilExit() }
+        stdin.fileHandleForWriting.write(Data((#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_context","arguments":{"scope":"q"}}}"# + "\n").utf8))
+        var answer = Data()
+        while !answer.contains(0x0A) {
+            let chunk = stdout.fileHandleForReading.availableData
+            XCTAssertFalse(chunk.isEmpty, "the server closed stdout before answering")
+            if chunk.isEmpty { return }
+            answer.append(chunk)
+        }
+        XCTAssertTrue(String(decoding: answer, as: UTF8.self).contains(#""id":1"#))
+        func cpuTicks() throws -> Int {
+            let stat = try String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)
+            let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
+            return Int(fields[11])! + Int(fields[12])!  // utime, stime (fields 14 and 15 of the line)
+        }
+        usleep(300_000)  // start-up and the page warmer are over
+        let before = try cpuTicks()
+        usleep(1_000_000)
+        let used = try cpuTicks() - before
+        XCTAssertLessThan(used, 10, "a quiet stdio server used \(used) clock ticks of CPU in 1 s: the reader keeps polling")
     }
 
     /// One descriptor per HTTP connection: the server raises its soft open-file limit to the

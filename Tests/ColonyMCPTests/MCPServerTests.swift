@@ -238,6 +238,43 @@ final class MCPServerTests: MCPTestCase {
         }
     }
 
+    /// The reader polls for the next line before it blocks; whether a line arrives inside that
+    /// window, after it, or polling is off, every call is answered, in order.
+    func testStdioAnswersCallsThatArriveWhileItPollsAndAfterItSleeps() async throws {
+        try await store.logEvent(scope: "spin/s", text: "seen")
+        for spin in [0, 50, 10_000] {
+            var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
+            XCTAssertEqual(pipe(&input), 0)
+            XCTAssertEqual(pipe(&output), 0)
+            let transport = StdioTransport(server: server, input: input[0], output: output[1], spinMicroseconds: spin)
+            let running = Task { try await transport.run(drainSeconds: 1) }
+            func call(_ id: Int) throws -> JSONValue {
+                let line = #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"get_context","arguments":{"scope":"spin"}}}"# + "\n"
+                XCTAssertEqual(line.utf8.withContiguousStorageIfAvailable { write(input[1], $0.baseAddress, $0.count) }, line.utf8.count)
+                var answer: [UInt8] = []
+                var descriptor = pollfd(fd: output[0], events: Int16(POLLIN), revents: 0)
+                var byte: UInt8 = 0
+                while answer.last != 0x0A {
+                    guard poll(&descriptor, 1, 5_000) == 1, read(output[0], &byte, 1) == 1 else {
+                        XCTFail("no answer within 5 s (spin \(spin) µs, call \(id))")
+                        throw CancellationError()
+                    }
+                    answer.append(byte)
+                }
+                return try JSONParser.parse(answer.dropLast())
+            }
+            for id in 1...3 {
+                let answer = try call(id)
+                XCTAssertEqual(answer["id"], .int(Int64(id)), "spin \(spin) µs")
+                XCTAssertEqual(answer["result"]?["structuredContent"]?["events"], .int(1), "spin \(spin) µs: \(answer.jsonText)")
+                if id == 2 { usleep(30_000) }  // past a 50 µs window, inside a 10 ms one: the reader has blocked, or not
+            }
+            close(input[1])
+            try await running.value
+            close(input[0]); close(output[0]); close(output[1])
+        }
+    }
+
     func testReadAndSubscribeToAContextResource() async throws {
         let notified = Mutex<[String]>([])
         let session = MCPSession(id: "sub") { bytes in
