@@ -69,6 +69,20 @@ extension ColonyStore {
     public func logEvent(scope: String, text: String, kind: String = "event", data: [UInt8]? = nil,
                          agent: String? = nil, priority: NewEvent.Priority = .normal,
                          id: EventID = EventID()) async throws -> AppendResult {
+        try await append(agentEvent(scope: scope, text: text, kind: kind, data: data, agent: agent, priority: priority, id: id))
+    }
+
+    /// The event `logEvent` appends, checked and built but not appended: give it to
+    /// `append(_:expectedVersion:completion:)` to be told of the commit on the writer's
+    /// thread instead of awaiting it. Throws what `logEvent` throws for bad input.
+    ///
+    /// ```swift
+    /// let event = try store.agentEvent(scope: "acme/api", text: "deployed v2")
+    /// store.append([event]) { result in print(result) }
+    /// ```
+    public func agentEvent(scope: String, text: String, kind: String = "event", data: [UInt8]? = nil,
+                           agent: String? = nil, priority: NewEvent.Priority = .normal,
+                           id: EventID = EventID()) throws -> NewEvent {
         let checked = try Scope(scope)
         try ContextEvents.checkText(text)
         if kind == "insight" { throw StoreError.invalidKind(kind, reason: "use logInsight for insights") }
@@ -89,7 +103,7 @@ extension ColonyStore {
             payload.append(contentsOf: data)
         }
         payload.append(UInt8(ascii: "}"))
-        return try await append(NewEvent(id: id, stream: checked.path, kind: kind, payload: payload, priority: priority))
+        return NewEvent(id: id, stream: checked.path, kind: kind, payload: payload, priority: priority)
     }
 
     /// Appends an insight to `scope`: something learned, ranked by `importance` (0...1).
@@ -101,6 +115,15 @@ extension ColonyStore {
     public func logInsight(scope: String, text: String, importance: Double = 0.5, tags: [String] = [],
                            supersedes: EventID? = nil, agent: String? = nil,
                            id: EventID = EventID()) async throws -> AppendResult {
+        try await append(insightEvent(scope: scope, text: text, importance: importance, tags: tags,
+                                      supersedes: supersedes, agent: agent, id: id))
+    }
+
+    /// The event `logInsight` appends, checked and built but not appended (see `agentEvent`).
+    /// A `supersedes` id is looked up now, in a read transaction.
+    public func insightEvent(scope: String, text: String, importance: Double = 0.5, tags: [String] = [],
+                             supersedes: EventID? = nil, agent: String? = nil,
+                             id: EventID = EventID()) throws -> NewEvent {
         let checked = try Scope(scope)
         try ContextEvents.checkText(text)
         guard importance.isFinite, (0...1).contains(importance) else { throw ContextError.invalidImportance(importance) }
@@ -131,7 +154,7 @@ extension ColonyStore {
             JSONFragments.appendString(agent, to: &payload)
         }
         payload.append(UInt8(ascii: "}"))
-        return try await append(NewEvent(id: id, stream: checked.path, kind: "insight", payload: payload))
+        return NewEvent(id: id, stream: checked.path, kind: "insight", payload: payload)
     }
 }
 

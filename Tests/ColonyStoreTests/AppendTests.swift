@@ -2,6 +2,7 @@ import ColonyStore
 import ColonyTestSupport
 import Foundation
 import LMDB
+import Synchronization
 import XCTest
 
 final class AppendTests: StoreTestCase {
@@ -159,5 +160,64 @@ final class AppendTests: StoreTestCase {
             return XCTFail("expected invalidArgument, got \(String(describing: error))")
         }
         XCTAssertEqual(try reader.headPosition(), 3)
+    }
+}
+
+/// `append(_:expectedVersion:completion:)`: the same append, its outcome handed to a closure.
+final class AppendCompletionTests: StoreTestCase {
+    /// Waits for one completion and returns what it was given and whether it ran on the caller's thread.
+    private func appendAndWait(_ store: ColonyStore, _ batch: [NewEvent], expected: ExpectedVersion = .any)
+        throws -> (result: Result<AppendResult, Error>, onCallersThread: Bool) {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<(Result<AppendResult, Error>, Bool)?>(nil)
+        let caller = pthread_self()
+        store.append(batch, expectedVersion: expected) { result in
+            outcome.withLock { $0 = (result, pthread_equal(pthread_self(), caller) != 0) }
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "the completion was never called")
+        let (result, onCallersThread) = try XCTUnwrap(outcome.withLock { $0 })
+        return (result, onCallersThread)
+    }
+
+    func test_aCommittedBatchIsReportedOnceFromTheWritersThreadAndIsInTheLog() throws {
+        let store = try openStore()
+        let calls = Mutex(0)
+        let done = DispatchSemaphore(value: 0)
+        store.append(events("alpha", count: 3)) { _ in
+            calls.withLock { $0 += 1 }
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+        let (result, onCallersThread) = try appendAndWait(store, [event("alpha")], expected: .exact(3))
+        XCTAssertEqual(try result.get().positions, [4])
+        XCTAssertFalse(onCallersThread, "a committed batch is reported by the writer")
+        XCTAssertEqual(try store.readStream("alpha").map(\.position), [1, 2, 3, 4])
+        usleep(50_000)
+        XCTAssertEqual(calls.withLock { $0 }, 1, "called exactly once")
+    }
+
+    func test_badBatchesFailAtOnceOnTheCallersThreadAndWriteNothing() throws {
+        let store = try openStore()
+        let empty = try appendAndWait(store, [])
+        XCTAssertTrue(empty.onCallersThread)
+        XCTAssertThrowsError(try empty.result.get()) { XCTAssertTrue("\($0)".contains("at least one event"), "\($0)") }
+        let mixed = try appendAndWait(store, [event("a"), event("b")], expected: .exact(0))
+        XCTAssertTrue(mixed.onCallersThread)
+        XCTAssertThrowsError(try mixed.result.get()) { XCTAssertTrue("\($0)".contains("one stream"), "\($0)") }
+        let conflict = try appendAndWait(store, [event("a")], expected: .exact(7))
+        XCTAssertThrowsError(try conflict.result.get()) { error in
+            guard case StoreError.wrongExpectedVersion = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(try store.headPosition(), 0)
+    }
+
+    func test_aClosedStoreAnswersClosed() throws {
+        let store = try openStore()
+        store.close()
+        let closed = try appendAndWait(store, [event("a")])
+        XCTAssertThrowsError(try closed.result.get()) { error in
+            guard case StoreError.closed = error else { return XCTFail("\(error)") }
+        }
     }
 }

@@ -328,9 +328,8 @@ public final class MCPServer: Sendable {
             } catch {
                 return finish(ContextTools.toolError(error), id: id, modern: modern, tool: name, start: start)
             }
-            let tools = self.tools
-            Task {
-                let outcome = await tools.perform(write)
+            // Answered from the writer's thread once committed: no task, no hop.
+            tools.perform(write) { outcome in
                 if case .now(let bytes) = self.finish(outcome, id: id, modern: modern, tool: name, start: start) { later(bytes) }
             }
             return .later

@@ -111,31 +111,45 @@ struct ContextTools {
     }
 
     /// Appends and waits until the event is durable (or buffered, in buffered mode).
-    func perform(_ write: Write) async -> ToolOutcome {
+    /// Appends the checked write and hands the tool's outcome to `completion`, on the
+    /// writer's thread once it is committed (no hop through another task), or at once for
+    /// bad input.
+    func perform(_ write: Write, completion: @escaping @Sendable (ToolOutcome) -> Void) {
+        let event: NewEvent
+        let scope: String, id: EventID
         do {
-            let result: AppendResult
-            let scope: String, id: EventID
             switch write {
             case let .event(s, text, kind, data, priority, eid, agent):
                 scope = s; id = eid
-                result = try await store.logEvent(scope: s, text: text, kind: kind, data: data, agent: agent, priority: priority, id: eid)
+                event = try store.agentEvent(scope: s, text: text, kind: kind, data: data, agent: agent, priority: priority, id: eid)
             case let .insight(s, text, importance, tags, supersedes, eid, agent):
                 scope = s; id = eid
-                result = try await store.logInsight(scope: s, text: text, importance: importance, tags: tags,
-                                                    supersedes: supersedes, agent: agent, id: eid)
+                event = try store.insightEvent(scope: s, text: text, importance: importance, tags: tags,
+                                               supersedes: supersedes, agent: agent, id: eid)
             }
-            var json: [UInt8] = []
-            JSONWriter.raw("{\"position\":", to: &json)
-            JSONWriter.uint(result.lastPosition, to: &json)
-            JSONWriter.raw(",\"event_id\":", to: &json)
-            JSONWriter.string(id.description, to: &json)
-            JSONWriter.raw(",\"scope\":", to: &json)
-            JSONWriter.string(scope, to: &json)
-            JSONWriter.raw(result.duplicates > 0 ? ",\"duplicate\":true}" : ",\"duplicate\":false}", to: &json)
-            return .structured(json: json, text: nil)
         } catch {
-            return Self.toolError(error)
+            completion(Self.toolError(error))
+            return
         }
+        store.append([event]) { result in
+            switch result {
+            case .success(let appended): completion(.structured(json: Self.written(appended, id: id, scope: scope), text: nil))
+            case .failure(let error): completion(Self.toolError(error))
+            }
+        }
+    }
+
+    /// A write's answer: where it landed, and whether it was already there.
+    static func written(_ result: AppendResult, id: EventID, scope: String) -> [UInt8] {
+        var json: [UInt8] = []
+        JSONWriter.raw("{\"position\":", to: &json)
+        JSONWriter.uint(result.lastPosition, to: &json)
+        JSONWriter.raw(",\"event_id\":", to: &json)
+        JSONWriter.string(id.description, to: &json)
+        JSONWriter.raw(",\"scope\":", to: &json)
+        JSONWriter.string(scope, to: &json)
+        JSONWriter.raw(result.duplicates > 0 ? ",\"duplicate\":true}" : ",\"duplicate\":false}", to: &json)
+        return json
     }
 
     // MARK: get_stats

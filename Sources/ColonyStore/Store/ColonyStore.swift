@@ -133,6 +133,39 @@ public final class ColonyStore: Sendable {
     /// `eventIDConflict`, `overloaded` or `shed` (retryable), `closed`.
     @discardableResult
     public func append(_ events: [NewEvent], expectedVersion: ExpectedVersion = .any) async throws -> AppendResult {
+        let writer = try checkAppend(events, expectedVersion: expectedVersion)
+        return try await writer.submit(events, expected: expectedVersion)
+    }
+
+    /// Appends a batch, as `append(_:expectedVersion:)` does, and hands the outcome to
+    /// `completion` instead of to an awaiting task: for callers that are not async, and for
+    /// servers that answer a request from the writer's thread itself, without a hop to
+    /// another thread.
+    ///
+    /// `completion` is called exactly once: with a bad batch, before this returns; once the
+    /// batch is committed (durably, in durable mode) or failed, on the writer's thread. Keep
+    /// it short and never wait in it for another append of this store: the writer commits
+    /// nothing while it runs.
+    ///
+    /// ```swift
+    /// store.append([event]) { result in
+    ///     if case .success(let appended) = result { print("at", appended.lastPosition) }
+    /// }
+    /// ```
+    public func append(_ events: [NewEvent], expectedVersion: ExpectedVersion = .any,
+                       completion: @escaping @Sendable (Result<AppendResult, Error>) -> Void) {
+        let writer: GroupCommitWriter
+        do {
+            writer = try checkAppend(events, expectedVersion: expectedVersion)
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        writer.submit(events, expected: expectedVersion, completion: completion)
+    }
+
+    /// The writer, once the batch passed the checks every append makes before it is queued.
+    private func checkAppend(_ events: [NewEvent], expectedVersion: ExpectedVersion) throws -> GroupCommitWriter {
         guard let writer else { throw StoreError.invalidArgument("the store was opened read-only") }
         guard !events.isEmpty else { throw StoreError.invalidArgument("an append needs at least one event") }
         if isClosed { throw StoreError.closed }
@@ -140,7 +173,7 @@ public final class ColonyStore: Sendable {
         if expectedVersion != .any, let first = events.first?.stream, events.contains(where: { $0.stream != first }) {
             throw StoreError.invalidArgument("an expected version needs every event of the batch in one stream")
         }
-        return try await writer.submit(events, expected: expectedVersion)
+        return writer
     }
 
     /// Appends one event. See `append(_:expectedVersion:)`.

@@ -19,20 +19,22 @@ final class GroupCommitWriter: @unchecked Sendable {
         let expected: ExpectedVersion
         let sizeBytes: Int
         let isLowPriority: Bool
-        var continuation: CheckedContinuation<AppendResult, Error>?
+        /// Called once with the outcome, on the thread that decided it (usually the writer's).
+        var completion: (@Sendable (Result<AppendResult, Error>) -> Void)?
         var waiting = false
 
-        init(events: [NewEvent], expected: ExpectedVersion) {
+        init(events: [NewEvent], expected: ExpectedVersion, completion: @escaping @Sendable (Result<AppendResult, Error>) -> Void) {
             self.events = events
             self.expected = expected
             self.sizeBytes = events.reduce(0) { $0 + $1.approximateSizeBytes }
             self.isLowPriority = events.allSatisfy { $0.priority == .low }
+            self.completion = completion
         }
 
         func finish(_ result: Result<AppendResult, Error>) {
-            let c = continuation
-            continuation = nil
-            c?.resume(with: result)
+            let c = completion
+            completion = nil
+            c?(result)
         }
     }
 
@@ -97,14 +99,20 @@ final class GroupCommitWriter: @unchecked Sendable {
     // MARK: Submitting
 
     func submit(_ events: [NewEvent], expected: ExpectedVersion) async throws -> AppendResult {
-        let request = Request(events: events, expected: expected)
+        try await withCheckedThrowingContinuation { continuation in
+            submit(events, expected: expected) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Queues an append; `completion` gets its outcome once, on the writer's thread when it
+    /// was committed or failed there, else on the caller's or a timer's.
+    func submit(_ events: [NewEvent], expected: ExpectedVersion,
+                completion: @escaping @Sendable (Result<AppendResult, Error>) -> Void) {
         guard events.count <= options.queueCapacityEvents else {
-            throw StoreError.invalidArgument("a batch of \(events.count) events is larger than the write queue (\(options.queueCapacityEvents))")
+            completion(.failure(StoreError.invalidArgument("a batch of \(events.count) events is larger than the write queue (\(options.queueCapacityEvents))")))
+            return
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            request.continuation = continuation
-            enqueue(request)
-        }
+        enqueue(Request(events: events, expected: expected, completion: completion))
     }
 
     private func enqueue(_ request: Request) {
