@@ -132,8 +132,7 @@ public struct ContextProjection: Projection {
                             }
                             let fragment = Array(ahead.bytes[s][from..<end])
                             from = end
-                            try projection.apply(events[i], cache: cache, rendered: (fragment, hashes, nextHash))
-                            nextHash += Scope.levelCount(of: events[i].streamBytes)
+                            nextHash += try projection.apply(events[i], cache: cache, rendered: (fragment, hashes, nextHash))
                         }
                     }
                 }
@@ -179,11 +178,14 @@ public struct ContextProjection: Projection {
 
     /// `rendered`: the event's fragment from `prerender`, if it was rendered ahead, and the
     /// hashes of its scope's levels (`ScopeCache.Key.hash`) from `levelHashes[first...]`.
+    /// Returns how many of those hashes it used (one per level; 0 without `rendered`), so the
+    /// caller knows where the next rendered event's hashes start.
+    @discardableResult
     private func apply(_ event: RecordedEvent, cache: ScopeCache,
-                       rendered: (fragment: [UInt8], levelHashes: UnsafeBufferPointer<Int>, first: Int)?) throws {
+                       rendered: (fragment: [UInt8], levelHashes: UnsafeBufferPointer<Int>, first: Int)?) throws -> Int {
         let view = cache.view
         let stream = event.streamBytes
-        guard Scope.isScopeStream(stream) else { return }
+        guard Scope.isScopeStream(stream) else { return 0 }
         let scope = ArraySlice(stream)
         if event.kindBytes.elementsEqual(ContextProjection.insightKind) {
             try applyInsight(event, scope: scope, members: JSONFragments.members(event.payload),
@@ -200,7 +202,9 @@ public struct ContextProjection: Projection {
                     state.pushRecent(position: position, fragment: fragment, limit: recentEvents)
                 }
             }
+            if let rendered { return nextHash - rendered.first }
         }
+        return 0
     }
 
     // MARK: Insights

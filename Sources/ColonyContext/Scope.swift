@@ -52,13 +52,6 @@ public struct Scope: Hashable, Sendable, CustomStringConvertible {
         return out
     }
 
-    /// How many levels `forEachLevel` visits: one more than the `/`s in `path`.
-    static func levelCount(of path: ArraySlice<UInt8>) -> Int {
-        var count = 1
-        for byte in path where byte == UInt8(ascii: "/") { count += 1 }
-        return count
-    }
-
     /// Calls `body` with each prefix of `path` ending before a `/`, then with `path` itself:
     /// the lineage as slices of `path`, nothing allocated.
     @inline(__always)
