@@ -90,7 +90,7 @@ public struct HTTPGuard: Sendable {
     }
 
     /// Whether `bytes` spell `lowercase` (all lower-case ASCII) in any ASCII case.
-    private static func equalFoldingCase(_ bytes: Substring.UTF8View, _ lowercase: StaticString) -> Bool {
+    static func equalFoldingCase(_ bytes: Substring.UTF8View, _ lowercase: StaticString) -> Bool {
         guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
         var i = 0
         for b in bytes {

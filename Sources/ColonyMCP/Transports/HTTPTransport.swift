@@ -429,13 +429,7 @@ public final class HTTPTransport: Sendable {
     /// Whether a Content-Type names JSON (`application/json`, any case, parameters allowed),
     /// compared on bytes: this runs on every POST.
     static func isJSON(contentType: String) -> Bool {
-        let expected = "application/json".utf8
-        var bytes = contentType.utf8.makeIterator()
-        for e in expected {
-            guard let b = bytes.next() else { return false }
-            if (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b | 0x20 : b) != e { return false }
-        }
-        return true
+        HTTPGuard.equalFoldingCase(Substring(contentType).utf8.prefix(16), "application/json")
     }
 
     // MARK: Responses
