@@ -142,8 +142,11 @@ public final class ColonyStore: Sendable {
     /// servers that answer a request from the writer's thread itself, without a hop to
     /// another thread.
     ///
-    /// `completion` is called exactly once: with a bad batch, before this returns; once the
-    /// batch is committed (durably, in durable mode) or failed, on the writer's thread. Keep
+    /// `completion` is called exactly once: for a bad batch, before this returns; for a
+    /// low-priority one `shed`, on the thread of the append that shed it (this one, or a
+    /// later one that needed its room); for one refused as `overloaded` (its wait
+    /// for room in the queue ran out), on a timer task's; once the batch is committed
+    /// (durably, in durable mode) or failed in its transaction, on the writer's thread. Keep
     /// it short and never wait in it for another append of this store: the writer commits
     /// nothing while it runs.
     ///
