@@ -311,19 +311,144 @@ def request_limits(colony, store):
         s.stop()
 
 
+MODERN = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
+
+
+def raw_request(method, path, body=b"", headers=()):
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", *headers]
+    if body or method == "POST":
+        lines += ["Content-Type: application/json", "MCP-Protocol-Version: 2026-07-28", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def read_responses(sock, count, timeout=10):
+    """Reads `count` HTTP/1.1 responses (Content-Length framed) off a socket, in order."""
+    sock.settimeout(timeout)
+    data, out = b"", []
+    while len(out) < count:
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return out, data
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        headers = dict((k.strip().lower(), v.strip()) for k, _, v in (l.partition(":") for l in lines[1:]))
+        length = int(headers.get("content-length", "0"))
+        while len(rest) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return out, rest
+            rest += chunk
+        out.append((int(lines[0].split()[1]), headers, rest[:length]))
+        data = rest[length:]
+    return out, data
+
+
+def log_event_body(scope, text, rid):
+    return json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+                       "params": {"name": "log_event", "arguments": {"scope": scope, "text": text}, "_meta": MODERN}}).encode()
+
+
+def answering_order(s, label):
+    """Requests on one connection are answered in order, whatever each waits for: a durable
+    write, then reads sent behind it in the same packet (HTTP/1.1 pipelining), which must see
+    the write; a client that half-closes after a write still gets the answer; Connection:
+    close is honoured."""
+    import socket
+    with socket.create_connection(("127.0.0.1", s.port)) as sock:
+        sock.sendall(raw_request("POST", "/mcp", log_event_body("order/a", "first", 1))
+                     + raw_request("GET", "/context/order/a")
+                     + raw_request("POST", "/mcp", log_event_body("order/a", "second", 2))
+                     + raw_request("GET", "/health"))
+        answers, _ = read_responses(sock, 4)
+        check(len(answers) == 4 and all(a[0] == 200 for a in answers),
+              f"{label}: four pipelined requests, answers {[(a[0], a[2][:80]) for a in answers]}")
+        try:
+            first = json.loads(answers[0][2])["result"]["structuredContent"]["position"]
+            context = json.loads(answers[1][2])
+            second = json.loads(answers[2][2])["result"]["structuredContent"]["position"]
+            health = json.loads(answers[3][2])
+        except (IndexError, KeyError, TypeError, ValueError) as e:
+            check(False, f"{label}: pipelined answers not a write, a context, a write and /health in that order ({e!r}): "
+                         f"{[a[2][:80] for a in answers]}")
+        else:
+            check(context.get("position") == first and context.get("events", 0) >= 1,
+                  f"{label}: the read behind a write sees it (position {first}): {answers[1][2][:200]}")
+            check(second > first and health.get("head_position", 0) >= second,
+                  f"{label}: answers out of order: positions {first}, {second}, health {health}")
+    with socket.create_connection(("127.0.0.1", s.port)) as sock:
+        sock.sendall(raw_request("POST", "/mcp", log_event_body("order/b", "then half-closed", 3)))
+        sock.shutdown(socket.SHUT_WR)
+        answers, _ = read_responses(sock, 1)
+        check(len(answers) == 1 and answers[0][0] == 200 and b'"position"' in answers[0][2],
+              f"{label}: a write from a client that half-closed is still answered: {answers}")
+    with socket.create_connection(("127.0.0.1", s.port)) as sock:
+        sock.sendall(raw_request("GET", "/health", headers=("Connection: close",)))
+        answers, rest = read_responses(sock, 1)
+        sock.settimeout(5)
+        try:
+            closed = sock.recv(1) == b""
+        except OSError:
+            closed = True
+        check(len(answers) == 1 and answers[0][0] == 200 and closed and rest == b"",
+              f"{label}: Connection: close is answered, then closed: {answers} closed={closed}")
+
+
+def same_answers(colony, store):
+    """A server answering on its event loops and one answering in tasks (--http-answer-in-tasks)
+    give the same status, headers and bytes for the same requests."""
+    a = Server(colony, store)
+    b = Server(colony, store, extra_args=("--http-answer-in-tasks",))
+    try:
+        get = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                          "params": {"name": "get_context", "arguments": {"scope": "h", "max_events": 2}, "_meta": MODERN}})
+        cases = [
+            ("GET", "/context/h?max_events=2", None, {}),
+            ("GET", "/context/h?max_events=999", None, {}),
+            ("GET", "/context/", None, {}),
+            ("GET", "/nowhere", None, {}),
+            ("PUT", "/context/h", "{}", {}),
+            ("PATCH", "/mcp", "{}", {}),
+            ("POST", "/mcp", get, {"MCP-Protocol-Version": "2026-07-28"}),
+            ("POST", "/mcp", "{nope", {"MCP-Protocol-Version": "2026-07-28"}),
+            ("POST", "/mcp", get, {"MCP-Protocol-Version": "2026-07-28", "Content-Type": "text/plain"}),
+            ("POST", "/mcp", get, {}),
+            ("POST", "/mcp", get, {"Mcp-Session-Id": "nope"}),
+            ("POST", "/mcp", " " * (5 << 20), {"MCP-Protocol-Version": "2026-07-28"}),
+            ("GET", "/context/h", None, {"Origin": "https://evil.example"}),
+            ("GET", "/context/h", None, {"Host": "evil.example"}),
+            ("GET", "/health", None, {"X-Big": "y" * (32 << 10)}),
+        ]
+        for method, path, body, headers in cases:
+            ra = a.request(method, path, body, headers)
+            rb = b.request(method, path, body, headers)
+            strip = lambda h: {k: v for k, v in h.items() if k != "date"}
+            check((ra[0], strip(ra[1]), ra[2]) == (rb[0], strip(rb[1]), rb[2]),
+                  f"{method} {path} {list(headers)}: event loop {ra[0]} {strip(ra[1])} {ra[2][:120]} against tasks {rb[0]} {strip(rb[1])} {rb[2][:120]}")
+    finally:
+        a.stop()
+        b.stop()
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--colony", required=True)
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = os.path.join(tmp, "store")
-        s = Server(args.colony, store)
-        try:
-            for mode in ("legacy", "auto"):
-                anyio.run(client_round, s.url, mode)
-            plain_endpoints(s)
-        finally:
-            s.stop()
+        # Both ways of answering, each through the whole client and endpoint rounds.
+        for extra in ((), ("--http-answer-in-tasks",)):
+            s = Server(args.colony, store, extra_args=extra)
+            label = "in tasks" if extra else "on the event loop"
+            try:
+                for mode in ("legacy", "auto"):
+                    anyio.run(client_round, s.url, mode)
+                plain_endpoints(s)
+                answering_order(s, label)
+            finally:
+                s.stop()
+        same_answers(args.colony, store)
         token_rules(args.colony, store)
         scoped_tokens(args.colony, os.path.join(tmp, "scoped"), tmp)
         request_limits(args.colony, store)

@@ -2,6 +2,7 @@ import ColonyStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import Synchronization
@@ -26,6 +27,10 @@ public final class HTTPTransport: Sendable {
         /// already closes a connection whose header block passes 80 KiB; no MCP client needs
         /// more than a few hundred bytes.)
         public var maxHeaderBytes = 16 << 10
+        /// Whether requests that need no event stream are answered on the event loop that
+        /// read them (`EventLoopResponder`), instead of in a Swift task per connection.
+        /// Both give the same answers; this one hands no request between threads.
+        public var answerOnEventLoop = true
 
         public init(host: String = "127.0.0.1", port: Int = 3000, token: String? = nil, allowedOrigins: [String] = []) {
             self.host = host
@@ -67,7 +72,8 @@ public final class HTTPTransport: Sendable {
         }
         let app = Application(
             responder: responder,
-            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "colony", backlog: 4096),
+            server: .http1(configuration: .init(additionalChannelHandlers: self.options.answerOnEventLoop ? [EventLoopResponder(transport: self)] : [])),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: Self.serverName, backlog: 4096),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: logger
         )
@@ -78,123 +84,176 @@ public final class HTTPTransport: Sendable {
 
     // MARK: Routing
 
+    static let serverName = "colony"
     static let sessionHeader = HTTPField.Name("Mcp-Session-Id")!
     static let versionHeader = HTTPField.Name("MCP-Protocol-Version")!
 
+    /// A request's body as the router sees it: none, all of it, or too large to read.
+    enum Body {
+        case none
+        case bytes(ByteBuffer)
+        case tooLarge
+    }
+
+    /// What a request gets, decided without waiting.
+    enum Routed {
+        case now(PlainResponse)
+        /// A write: the answer comes when it is durable.
+        case later(LaterReply, modern: Bool)
+        /// An event stream (`GET /mcp`, `subscriptions/listen`): only Hummingbird's
+        /// response writer can carry its body.
+        case stream(Response)
+    }
+
+    /// Whether a request opens an event stream, so it must be answered through Hummingbird.
+    /// (`HEAD` too, left to Hummingbird's handling.) `body` is nil while only the head is known.
+    static func opensStream(_ head: HTTPRequest, path: String, body: ByteBuffer?) -> Bool {
+        if head.method == .head { return true }
+        guard path == "/mcp" else { return false }
+        if head.method == .get { return true }
+        if head.method == .post, let body { return isListen(body) }
+        return false
+    }
+
+    /// The Hummingbird responder: requests that `EventLoopResponder` passed on (event
+    /// streams), or all of them when it is not in the pipeline.
     func respond(_ request: Request) async -> Response {
-        let path = request.uri.path
+        var body = Body.none
+        if request.method == .post && request.uri.path == "/mcp" {
+            var request = request
+            do {
+                body = .bytes(try await request.collectBody(upTo: server.maxMessageBytes))
+            } catch {
+                body = .tooLarge
+            }
+        }
+        switch route(request.head, uri: request.uri, body: body) {
+        case .now(let plain): return plain.response
+        case .later(let later, let modern):
+            return Self.answer(await later.value(), modern: modern).response
+        case .stream(let response): return response
+        }
+    }
+
+    /// Everything a request needs, given its head and body: the checks, then the endpoint.
+    func route(_ head: HTTPRequest, uri: URI, body: Body) -> Routed {
+        let path = uri.path
         server.metrics.count("http_requests")
-        var headerBytes = request.uri.description.utf8.count
-        for field in request.headers { headerBytes += field.name.rawName.utf8.count + field.value.utf8.count + 4 }
+        var headerBytes = head.path?.utf8.count ?? 0
+        for field in head.headerFields { headerBytes += field.name.rawName.utf8.count + field.value.utf8.count + 4 }
         if headerBytes > options.maxHeaderBytes {
-            return Self.text(.init(code: 431, reasonPhrase: "Request Header Fields Too Large"),
-                             "Request Header Fields Too Large: \(headerBytes) bytes of headers, over the limit of \(options.maxHeaderBytes)")
+            return .now(Self.text(.init(code: 431, reasonPhrase: "Request Header Fields Too Large"),
+                                  "Request Header Fields Too Large: \(headerBytes) bytes of headers, over the limit of \(options.maxHeaderBytes)"))
         }
         let grant: ScopeGrant
-        switch options.guardrails.admit(origin: request.headers.value(.origin), host: request.head.authority,
-                                        authorization: request.headers.value(.authorization), path: path) {
+        switch options.guardrails.admit(origin: head.headerFields.value(.origin), host: head.authority,
+                                        authorization: head.headerFields.value(.authorization), path: path) {
         case .admitted(let g):
             grant = g
         case .refused(let refusal):
             switch refusal {
-            case .badOrigin(let o): return Self.text(.forbidden, "Forbidden: Origin \(o.prefix(200)) is not allowed")
-            case .badHost(let h): return Self.text(.misdirectedRequest, "Misdirected Request: Host \(h.prefix(200)) is not a loopback name")
+            case .badOrigin(let o): return .now(Self.text(.forbidden, "Forbidden: Origin \(o.prefix(200)) is not allowed"))
+            case .badHost(let h): return .now(Self.text(.misdirectedRequest, "Misdirected Request: Host \(h.prefix(200)) is not a loopback name"))
             case .unauthorized:
                 var r = Self.text(.unauthorized, "Unauthorized: send Authorization: Bearer <COLONY_TOKEN>")
                 r.headers[.wwwAuthenticate] = "Bearer"
-                return r
+                return .now(r)
             }
         }
         if path == "/mcp" {
-            switch request.method {
-            case .post: return await post(request, grant: grant)
-            case .get: return openSessionStream(request, grant: grant)
-            case .delete: return deleteSession(request, grant: grant)
+            switch head.method {
+            case .post: return post(head, body: body, grant: grant)
+            case .get: return .stream(openSessionStream(head, grant: grant))
+            case .delete: return .now(deleteSession(head, grant: grant))
             default:
                 var r = Self.text(.methodNotAllowed, "Method Not Allowed: /mcp takes POST, GET and DELETE")
                 r.headers[.allow] = "GET, POST, DELETE"
-                return r
+                return .now(r)
             }
         }
-        guard request.method == .get || request.method == .head else {
-            return Self.text(.methodNotAllowed, "Method Not Allowed")
+        guard head.method == .get || head.method == .head else {
+            return .now(Self.text(.methodNotAllowed, "Method Not Allowed"))
         }
-        if path.hasPrefix("/context/") { return context(path: path, query: request.uri.query, grant: grant) }
-        if path == "/health" { return health() }
+        if path.hasPrefix("/context/") { return .now(context(path: path, query: uri.query, grant: grant)) }
+        if path == "/health" { return .now(health()) }
         if path == "/metrics" {
-            guard grant.isEverything else { return Self.text(.forbidden, "Forbidden: /metrics describes the whole server; this token may use only \(grant.description)") }
-            return metrics()
+            guard grant.isEverything else { return .now(Self.text(.forbidden, "Forbidden: /metrics describes the whole server; this token may use only \(grant.description)")) }
+            return .now(metrics())
         }
-        return Self.text(.notFound, "Not Found: try POST /mcp, GET /context/{scope}, /health or /metrics")
+        return .now(Self.text(.notFound, "Not Found: try POST /mcp, GET /context/{scope}, /health or /metrics"))
     }
 
     // MARK: /mcp POST
 
-    func post(_ request: Request, grant: ScopeGrant) async -> Response {
-        var request = request
-        if let type = request.headers.value(.contentType), !Self.isJSON(contentType: type) {
-            return Self.rpcError(.unsupportedMediaType, .init(JSONRPC.invalidRequest, "Content-Type must be application/json, not \(type.prefix(100))"))
+    func post(_ head: HTTPRequest, body received: Body, grant: ScopeGrant) -> Routed {
+        if let type = head.headerFields.value(.contentType), !Self.isJSON(contentType: type) {
+            return .now(Self.rpcError(.unsupportedMediaType, .init(JSONRPC.invalidRequest, "Content-Type must be application/json, not \(type.prefix(100))")))
         }
         let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: server.maxMessageBytes)
-        } catch {
-            return Self.rpcError(.contentTooLarge, .init(JSONRPC.invalidRequest, "message is over the limit of \(server.maxMessageBytes) bytes"))
+        switch received {
+        case .bytes(let b): body = b
+        case .none: body = ByteBuffer()
+        case .tooLarge:
+            return .now(Self.rpcError(.contentTooLarge, .init(JSONRPC.invalidRequest, "message is over the limit of \(server.maxMessageBytes) bytes")))
         }
-        let version = request.headers.value(Self.versionHeader)
+        let version = head.headerFields.value(Self.versionHeader)
         let modern = version.map { !MCPServer.sessionVersions.contains($0) && $0 != "2024-11-05" } ?? false
-        if Self.isListen(body) { return listenStream(body, grant: grant) }
+        if Self.isListen(body) { return .stream(listenStream(body, grant: grant)) }
         if modern {
             // A 2026-07-28 request: one exchange, no session.
-            return await exchange(body, session: MCPSession(id: "http-stateless", grant: grant) { _ in }, modern: true)
+            return exchange(body, session: MCPSession(id: "http-stateless", grant: grant) { _ in }, modern: true)
         }
 
         // Session era: initialize makes a session; everything else names one.
-        let sessionID = request.headers.value(Self.sessionHeader)
+        let sessionID = head.headerFields.value(Self.sessionHeader)
         let session: HTTPSession
         var created = false
         if let sessionID {
             guard let s = sessions.withLock({ $0[sessionID] }) else {
-                return Self.rpcError(.notFound, .init(JSONRPC.invalidRequest, "Session not found: it ended or expired; initialize again"))
+                return .now(Self.rpcError(.notFound, .init(JSONRPC.invalidRequest, "Session not found: it ended or expired; initialize again")))
             }
-            guard s.mcp.grant == grant else { return Self.sessionOfAnotherToken() }
+            guard s.mcp.grant == grant else { return .now(Self.sessionOfAnotherToken()) }
             session = s
         } else {
             guard Self.isInitialize(body) else {
-                return Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "Bad Request: missing Mcp-Session-Id header (send initialize first)"))
+                return .now(Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "Bad Request: missing Mcp-Session-Id header (send initialize first)")))
             }
             guard let s = newSession(grant: grant) else {
-                return Self.rpcError(.serviceUnavailable, .init(JSONRPC.internalError, "too many sessions (\(options.maxSessions)); try again later"))
+                return .now(Self.rpcError(.serviceUnavailable, .init(JSONRPC.internalError, "too many sessions (\(options.maxSessions)); try again later")))
             }
             session = s
             created = true
         }
         session.touch()
-        var response = await exchange(body, session: session.mcp, modern: false)
-        if created {
-            if case .ok = response.status {
-                response.headers[Self.sessionHeader] = session.id
-            } else {
-                forget(session)  // an initialize that failed leaves no session behind
-            }
+        let routed = exchange(body, session: session.mcp, modern: false)
+        guard created else { return routed }
+        // An initialize is answered at once: on success the answer names the new session;
+        // an initialize that failed leaves no session behind.
+        if case .now(var response) = routed, case .ok = response.status {
+            response.headers[Self.sessionHeader] = session.id
+            return .now(response)
         }
-        return response
+        forget(session)
+        return routed
     }
 
     /// Hands one message to the server and turns its answer into a response.
-    func exchange(_ body: ByteBuffer, session: MCPSession, modern: Bool) async -> Response {
-        let answer: [UInt8]
+    func exchange(_ body: ByteBuffer, session: MCPSession, modern: Bool) -> Routed {
         let later = LaterReply()
         let reply = body.withUnsafeReadableBytes { server.handle($0, session: session, later: { later.resolve($0) }) }
         switch reply {
-        case .none: return Response(status: .accepted)
-        case .now(let bytes): answer = bytes
-        case .later: answer = await later.value()
+        case .none: return .now(PlainResponse(status: .accepted, headers: [:], body: ByteBuffer()))
+        case .now(let bytes): return .now(Self.answer(bytes, modern: modern))
+        case .later: return .later(later, modern: modern)
         case .stream:
             // Listens are routed to listenStream before this; a listen here has no stream to ride.
-            return Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "subscriptions/listen must be its own POST and accept text/event-stream"))
+            return .now(Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "subscriptions/listen must be its own POST and accept text/event-stream")))
         }
-        return Self.json(Self.status(forAnswer: answer, modern: modern), answer)
+    }
+
+    /// A JSON-RPC answer as an HTTP response.
+    static func answer(_ bytes: [UInt8], modern: Bool) -> PlainResponse {
+        Self.json(Self.status(forAnswer: bytes, modern: modern), bytes)
     }
 
     /// The HTTP status for a JSON-RPC answer: errors about the message itself are 400
@@ -261,22 +320,22 @@ public final class HTTPTransport: Sendable {
     // MARK: Event streams
 
     /// `GET /mcp`: the session's stream of server-to-client notifications.
-    func openSessionStream(_ request: Request, grant: ScopeGrant) -> Response {
-        if request.headers.value(Self.versionHeader).map({ !MCPServer.sessionVersions.contains($0) }) == true {
+    func openSessionStream(_ head: HTTPRequest, grant: ScopeGrant) -> Response {
+        if head.headerFields.value(Self.versionHeader).map({ !MCPServer.sessionVersions.contains($0) }) == true {
             var r = Self.text(.methodNotAllowed, "Method Not Allowed: 2026-07-28 has no GET stream; use subscriptions/listen")
             r.headers[.allow] = "POST"
-            return r
+            return r.response
         }
-        guard let id = request.headers.value(Self.sessionHeader) else {
-            return Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "Bad Request: missing Mcp-Session-Id header"))
+        guard let id = head.headerFields.value(Self.sessionHeader) else {
+            return Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "Bad Request: missing Mcp-Session-Id header")).response
         }
         guard let session = sessions.withLock({ $0[id] }) else {
-            return Self.rpcError(.notFound, .init(JSONRPC.invalidRequest, "Session not found"))
+            return Self.rpcError(.notFound, .init(JSONRPC.invalidRequest, "Session not found")).response
         }
-        guard session.mcp.grant == grant else { return Self.sessionOfAnotherToken() }
+        guard session.mcp.grant == grant else { return Self.sessionOfAnotherToken().response }
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingNewest(1024))
         guard session.attach(continuation) else {
-            return Self.rpcError(.conflict, .init(JSONRPC.invalidRequest, "Conflict: this session already has an open GET stream"))
+            return Self.rpcError(.conflict, .init(JSONRPC.invalidRequest, "Conflict: this session already has an open GET stream")).response
         }
         let keepalive = Self.keepalive(continuation)
         continuation.onTermination = { [weak session] _ in
@@ -301,7 +360,7 @@ public final class HTTPTransport: Sendable {
             // Refused (bad filter, bad version…): a plain JSON error, no stream.
             server.close(session)
             continuation.finish()
-            return Self.json(Self.status(forAnswer: answer, modern: true), answer)
+            return Self.answer(answer, modern: true).response
         }
         let keepalive = Self.keepalive(continuation)
         continuation.onTermination = { [server] _ in
@@ -354,8 +413,8 @@ public final class HTTPTransport: Sendable {
         }
     }
 
-    func deleteSession(_ request: Request, grant: ScopeGrant) -> Response {
-        guard let id = request.headers.value(Self.sessionHeader) else {
+    func deleteSession(_ head: HTTPRequest, grant: ScopeGrant) -> PlainResponse {
+        guard let id = head.headerFields.value(Self.sessionHeader) else {
             return Self.rpcError(.badRequest, .init(JSONRPC.invalidRequest, "Bad Request: missing Mcp-Session-Id header"))
         }
         guard let found = sessions.withLock({ $0[id] }) else {
@@ -366,7 +425,7 @@ public final class HTTPTransport: Sendable {
             return Self.rpcError(.notFound, .init(JSONRPC.invalidRequest, "Session not found"))
         }
         end(session)
-        return Response(status: .ok)
+        return PlainResponse(status: .ok, headers: [:], body: ByteBuffer())
     }
 
     func forget(_ session: HTTPSession) {
@@ -382,7 +441,7 @@ public final class HTTPTransport: Sendable {
     // MARK: Plain endpoints
 
     /// `GET /context/{scope}?max_events=&max_insights=&max_bytes=&since_position=`: the same JSON as the tool's structured content.
-    func context(path: String, query: String?, grant: ScopeGrant) -> Response {
+    func context(path: String, query: String?, grant: ScopeGrant) -> PlainResponse {
         let start = monotonicNanoseconds()
         let encoded = String(path.dropFirst("/context/".count))
         guard let scope = encoded.removingPercentEncoding, !scope.isEmpty else {
@@ -409,7 +468,7 @@ public final class HTTPTransport: Sendable {
         }
     }
 
-    func health() -> Response {
+    func health() -> PlainResponse {
         guard let head = try? server.store.headPosition() else {
             return Self.json(.serviceUnavailable, Array(#"{"status":"unavailable"}"#.utf8))
         }
@@ -420,10 +479,9 @@ public final class HTTPTransport: Sendable {
         return Self.json(.ok, out)
     }
 
-    func metrics() -> Response {
+    func metrics() -> PlainResponse {
         let text = PrometheusText.render(server: server, sessions: sessions.withLock { $0.count })
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        return PlainResponse(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: ByteBuffer(string: text))
     }
 
     /// Whether a Content-Type names JSON (`application/json`, any case, parameters allowed),
@@ -434,15 +492,15 @@ public final class HTTPTransport: Sendable {
 
     // MARK: Responses
 
-    static func json(_ status: HTTPResponse.Status, _ bytes: [UInt8]) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    static func json(_ status: HTTPResponse.Status, _ bytes: [UInt8]) -> PlainResponse {
+        PlainResponse(status: status, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: bytes))
     }
 
-    static func rpcError(_ status: HTTPResponse.Status, _ failure: JSONRPC.Failure) -> Response {
+    static func rpcError(_ status: HTTPResponse.Status, _ failure: JSONRPC.Failure) -> PlainResponse {
         json(status, JSONRPC.error(.null, failure))
     }
 
-    static func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    static func jsonError(_ status: HTTPResponse.Status, _ message: String) -> PlainResponse {
         var out: [UInt8] = []
         JSONWriter.raw("{\"error\":", to: &out)
         JSONWriter.string(message, to: &out)
@@ -452,13 +510,22 @@ public final class HTTPTransport: Sendable {
 
     /// A session belongs to the token that initialized it; another token may not use it,
     /// even one that knows its id.
-    static func sessionOfAnotherToken() -> Response {
+    static func sessionOfAnotherToken() -> PlainResponse {
         rpcError(.forbidden, .init(JSONRPC.invalidRequest, "Forbidden: this session was started with another token"))
     }
 
-    static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+    static func text(_ status: HTTPResponse.Status, _ message: String) -> PlainResponse {
+        PlainResponse(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ByteBuffer(string: message + "\n"))
     }
+}
+
+/// A response whose body is all in memory: what every endpoint but the event streams answers.
+struct PlainResponse {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var body: ByteBuffer
+
+    var response: Response { Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body)) }
 }
 
 /// One session-era HTTP client: its MCP session and its open GET stream, if any.
@@ -509,28 +576,48 @@ final class SessionRef: @unchecked Sendable {
     weak var session: HTTPSession?
 }
 
-/// An answer that arrives after `handle` returned (a write waiting for durability).
+/// An answer that arrives after `handle` returned (a write waiting for durability), taken
+/// either by one `await value()` (Hummingbird's path) or by one `whenResolved` callback
+/// (`EventLoopResponder`'s).
 final class LaterReply: Sendable {
-    private let state = Mutex<(value: [UInt8]?, waiter: CheckedContinuation<[UInt8], Never>?)>((nil, nil))
+    private enum Waiter {
+        case task(CheckedContinuation<[UInt8], Never>)
+        case callback(@Sendable ([UInt8]) -> Void)
+    }
+    private let state = Mutex<(value: [UInt8]?, waiter: Waiter?)>((nil, nil))
 
     func resolve(_ bytes: [UInt8]) {
-        let waiter = state.withLock { s -> CheckedContinuation<[UInt8], Never>? in
+        let waiter = state.withLock { s -> Waiter? in
             if let w = s.waiter { s.waiter = nil; return w }
             s.value = bytes
             return nil
         }
-        waiter?.resume(returning: bytes)
+        switch waiter {
+        case .task(let c): c.resume(returning: bytes)
+        case .callback(let f): f(bytes)
+        case nil: break
+        }
     }
 
     func value() async -> [UInt8] {
         await withCheckedContinuation { c in
             let ready = state.withLock { s -> [UInt8]? in
                 if let v = s.value { return v }
-                s.waiter = c
+                s.waiter = .task(c)
                 return nil
             }
             if let ready { c.resume(returning: ready) }
         }
+    }
+
+    /// Calls `body` with the answer: at once if it is here, else on the thread that resolves it.
+    func whenResolved(_ body: @escaping @Sendable ([UInt8]) -> Void) {
+        let ready = state.withLock { s -> [UInt8]? in
+            if let v = s.value { return v }
+            s.waiter = .callback(body)
+            return nil
+        }
+        if let ready { body(ready) }
     }
 }
 
