@@ -31,52 +31,60 @@ struct ByteWriter {
 
     /// `source` as a JSON string literal. Needs up to `6 * source.count + 2` bytes.
     ///
-    /// Eight bytes at a time while none of them needs an escape (the test below is exact for
-    /// `"`, `\` and bytes under 0x20), then byte by byte through the table for a word that has
-    /// one: the context JSON this escapes for a `get_context` answer's text is long runs of
-    /// prose between short runs of quoted keys.
+    /// Eight bytes at a time: a word with no byte to escape (`"`, `\` or under 0x20) is copied
+    /// whole; in a word with one, the bytes before the first such byte are copied with the same
+    /// eight-byte store (the writer has room: it reserves six bytes per input byte), then that
+    /// byte is escaped and the next word starts right after it. The context JSON this escapes
+    /// for a `get_context` answer's text has a quote every few bytes, so most words hold one.
     mutating func escaped(_ source: UnsafeRawBufferPointer) {
         precondition(count + 6 * source.count + 2 <= capacity)
         var o = count
         base[o] = UInt8(ascii: "\"")
         o += 1
-        let table = JSONEscapes.table
-        let hex = JSONEscapes.hex
         let n = source.count
         var i = 0
-        while i < n {
-            var stop = n
-            if n - i >= 8 {
+        // The table is read through a pointer taken once: a global's lazy-initialisation
+        // check per escaped byte was a third of this loop's time.
+        JSONEscapes.table.withUnsafeBufferPointer { table in
+            while n - i >= 8 {
                 let w = source.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                if !JSONEscapes.needsEscape(w) {
-                    UnsafeMutableRawPointer(base + o).storeBytes(of: w, as: UInt64.self)
+                UnsafeMutableRawPointer(base + o).storeBytes(of: w, as: UInt64.self)
+                let mask = JSONEscapes.escapeMask(w)
+                if mask == 0 {
                     o += 8
                     i += 8
                     continue
                 }
-                stop = i + 8
+                let clean = mask.trailingZeroBitCount >> 3
+                o += clean
+                i += clean
+                o = escapeByte(source[i], at: o, table: table)
+                i += 1
             }
-            while i < stop {
-                let b = source[i]
-                let e = table[Int(b)]
-                if e == 0 {
-                    base[o] = b
-                    o += 1
-                } else if e != UInt8(ascii: "u") {
-                    base[o] = UInt8(ascii: "\\")
-                    base[o + 1] = e
-                    o += 2
-                } else {
-                    base[o] = UInt8(ascii: "\\"); base[o + 1] = UInt8(ascii: "u")
-                    base[o + 2] = UInt8(ascii: "0"); base[o + 3] = UInt8(ascii: "0")
-                    base[o + 4] = hex[Int(b >> 4)]; base[o + 5] = hex[Int(b & 15)]
-                    o += 6
-                }
+            while i < n {
+                o = escapeByte(source[i], at: o, table: table)
                 i += 1
             }
         }
         base[o] = UInt8(ascii: "\"")
         count = o + 1
+    }
+
+    /// Writes `b` at `o` as it stands in a JSON string (itself, `\X` or `\u00XX`); returns the new end.
+    @inline(__always) private func escapeByte(_ b: UInt8, at o: Int, table: UnsafeBufferPointer<UInt8>) -> Int {
+        let e = table[Int(b)]
+        if e == 0 {
+            base[o] = b
+            return o + 1
+        }
+        base[o] = UInt8(ascii: "\\")
+        if e != UInt8(ascii: "u") {
+            base[o + 1] = e
+            return o + 2
+        }
+        base[o + 1] = UInt8(ascii: "u"); base[o + 2] = UInt8(ascii: "0"); base[o + 3] = UInt8(ascii: "0")
+        base[o + 4] = JSONEscapes.hex[Int(b >> 4)]; base[o + 5] = JSONEscapes.hex[Int(b & 15)]
+        return o + 6
     }
 
     mutating func escaped(_ source: [UInt8]) { source.withUnsafeBytes { escaped($0) } }
@@ -109,13 +117,18 @@ enum JSONEscapes {
 
     /// Whether any of the eight bytes of `w` is `"`, `\` or under 0x20 (exact, no false
     /// positives: the classic SWAR zero-byte and less-than tests).
-    @inline(__always) static func needsEscape(_ w: UInt64) -> Bool {
+    @inline(__always) static func needsEscape(_ w: UInt64) -> Bool { escapeMask(w) != 0 }
+
+    /// The high bit of each byte lane of `w` that may need an escape. The lowest set lane
+    /// (in memory order: `w` is loaded little-endian) is exact: a borrow in these tests only
+    /// carries upward, so a lane above a real match may be marked too, never one below it.
+    @inline(__always) static func escapeMask(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
         let zeroInQuote = (quote &- ones) & ~quote & highs
         let zeroInBackslash = (backslash &- ones) & ~backslash & highs
         let control = (w &- ones &* 0x20) & ~w & highs
-        return (zeroInQuote | zeroInBackslash | control) != 0
+        return zeroInQuote | zeroInBackslash | control
     }
 }
 
