@@ -321,13 +321,21 @@ def raw_request(method, path, body=b"", headers=()):
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
+def recv_or_eof(sock):
+    """The next bytes off a socket; b"" at its end, whether closed or reset by the server."""
+    try:
+        return sock.recv(65536)
+    except ConnectionResetError:
+        return b""
+
+
 def read_responses(sock, count, timeout=10):
     """Reads `count` HTTP/1.1 responses (Content-Length framed) off a socket, in order."""
     sock.settimeout(timeout)
     data, out = b"", []
     while len(out) < count:
         while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
+            chunk = recv_or_eof(sock)
             if not chunk:
                 return out, data
             data += chunk
@@ -336,7 +344,7 @@ def read_responses(sock, count, timeout=10):
         headers = dict((k.strip().lower(), v.strip()) for k, _, v in (l.partition(":") for l in lines[1:]))
         length = int(headers.get("content-length", "0"))
         while len(rest) < length:
-            chunk = sock.recv(65536)
+            chunk = recv_or_eof(sock)
             if not chunk:
                 return out, rest
             rest += chunk
@@ -395,6 +403,42 @@ def answering_order(s, label):
               f"{label}: Connection: close is answered, then closed: {answers} closed={closed}")
 
 
+def graceful_stop(colony, store, extra, label):
+    """SIGTERM while writes pipelined on one connection are being answered: every write the
+    client got an answer for is in the store, no write is in the store without its answer,
+    no answer is cut short, and the server exits 0."""
+    import signal, socket
+    scope = "stop/" + ("tasks" if extra else "loop")
+    s = Server(colony, store, extra_args=extra)
+    try:
+        with socket.create_connection(("127.0.0.1", s.port)) as sock:
+            sock.sendall(b"".join(raw_request("POST", "/mcp", log_event_body(scope, f"write {i}", i)) for i in range(300)))
+            time.sleep(0.03)
+            s.proc.send_signal(signal.SIGTERM)
+            answers, rest = read_responses(sock, 300, timeout=20)
+        code = s.proc.wait(20)
+    except subprocess.TimeoutExpired:
+        s.proc.kill()
+        check(False, f"{label}: the server did not exit within 20 s of SIGTERM")
+        return
+    finally:
+        if s.proc.poll() is None:
+            s.stop()
+    check(code == 0, f"{label}: exit status {code} after SIGTERM")
+    check(rest == b"", f"{label}: an answer was cut short: {rest[:120]}")
+    positions = []
+    for status, _, body in answers:
+        try:
+            positions.append(json.loads(body)["result"]["structuredContent"]["position"])
+        except (KeyError, TypeError, ValueError):
+            check(False, f"{label}: an answer during shutdown is not a write's result: {status} {body[:160]}")
+    check(len(answers) >= 1, f"{label}: no write answered before the stop (SIGTERM came too early to test anything)")
+    out = subprocess.run([colony, "context", "--store", store, scope], capture_output=True, text=True)
+    events = json.loads(out.stdout).get("events", 0) if out.returncode == 0 else 0
+    check(out.returncode in (0, 4) and events == len(answers),
+          f"{label}: {len(answers)} writes answered before the stop, {events} in the store")
+
+
 def same_answers(colony, store):
     """A server answering on its event loops and one answering in tasks (--http-answer-in-tasks)
     give the same status, headers and bytes for the same requests."""
@@ -449,6 +493,8 @@ def main():
             finally:
                 s.stop()
         same_answers(args.colony, store)
+        for extra in ((), ("--http-answer-in-tasks",)):
+            graceful_stop(args.colony, store, extra, "in tasks" if extra else "on the event loop")
         token_rules(args.colony, store)
         scoped_tokens(args.colony, os.path.join(tmp, "scoped"), tmp)
         request_limits(args.colony, store)

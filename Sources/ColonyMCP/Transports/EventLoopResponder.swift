@@ -44,6 +44,10 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
     private var queued = CircularBuffer<HTTPRequestPart>()
     private var readHeld = false
     private var inputClosedHeld = false
+    /// The server is stopping: close once the request being read or answered here is answered.
+    private var quiesceHeld = false
+    /// An answer went out with the connection's close behind it: nothing more is read or answered.
+    private var closing = false
 
     init(transport: HTTPTransport) {
         self.transport = transport
@@ -53,6 +57,7 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        if closing { return }
         if case .waiting = state {
             queued.append(part)
             return
@@ -66,6 +71,19 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
         if case .waiting = state, let e = event as? ChannelEvent, e == .inputClosed {
             inputClosedHeld = true
             return
+        }
+        // The server is stopping. Hummingbird's connection handler closes a connection with no
+        // request in progress at once, and it never sees the requests answered here: a write
+        // that is being committed would lose its answer. A request being read or answered here
+        // is answered first, then the connection closes (requests behind it are not read).
+        if event is ChannelShouldQuiesceEvent {
+            switch state {
+            case .reading, .waiting:
+                quiesceHeld = true
+                return
+            case .idle, .passing:
+                break
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -129,14 +147,14 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
         let close = Self.wantsClose(head)
         switch routed {
         case .now(let response):
-            write(response, close: close, context: context)
+            write(response, close: close || quiesceHeld, context: context)
         case .later(let later, let modern):
             state = .waiting
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             later.whenResolved { bytes in
                 bound.eventLoop.execute {
                     let (handler, context) = bound.value
-                    handler.write(HTTPTransport.answer(bytes, modern: modern), close: close, context: context)
+                    handler.write(HTTPTransport.answer(bytes, modern: modern), close: close || handler.quiesceHeld, context: context)
                     handler.resume(context: context)
                 }
             }
@@ -151,6 +169,11 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
     /// After a write's answer: the requests that waited, then the socket again.
     private func resume(context: ChannelHandlerContext) {
         state = .idle
+        if closing {
+            // Requests behind a closing answer are not answered (nor carried out).
+            queued.removeAll()
+            return
+        }
         while let part = queued.popFirst() {
             process(part, context: context)
             if case .waiting = state { return }
@@ -173,6 +196,7 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.head(HTTPResponse(status: response.status, headerFields: headers))), promise: nil)
         if response.body.readableBytes > 0 { context.write(wrapOutboundOut(.body(response.body)), promise: nil) }
         if close {
+            closing = true
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
         } else {
