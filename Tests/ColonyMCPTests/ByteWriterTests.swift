@@ -54,11 +54,14 @@ final class ByteWriterTests: XCTestCase {
         }
     }
 
-    func test_needsEscapeIsExactForEveryByteInEveryLane() {
+    func test_escapeMaskIsExactForEveryByteInEveryLane() {
         for b in 0...255 {
             for lane in 0..<8 {
                 let w = (UInt64(0x61) * 0x0101_0101_0101_0101) & ~(UInt64(0xFF) << (8 * lane)) | UInt64(b) << (8 * lane)
-                XCTAssertEqual(JSONEscapes.needsEscape(w), b == 0x22 || b == 0x5C || b < 0x20, "byte \(b) in lane \(lane)")
+                let mask = JSONEscapes.escapeMask(w)
+                let needs = b == 0x22 || b == 0x5C || b < 0x20
+                XCTAssertEqual(mask != 0, needs, "byte \(b) in lane \(lane)")
+                if needs { XCTAssertEqual(mask.trailingZeroBitCount >> 3, lane, "first lane marked for byte \(b) in lane \(lane)") }
             }
         }
     }

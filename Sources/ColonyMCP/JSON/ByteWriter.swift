@@ -115,11 +115,8 @@ enum JSONEscapes {
     }
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// Whether any of the eight bytes of `w` is `"`, `\` or under 0x20 (exact, no false
-    /// positives: the classic SWAR zero-byte and less-than tests).
-    @inline(__always) static func needsEscape(_ w: UInt64) -> Bool { escapeMask(w) != 0 }
-
-    /// The high bit of each byte lane of `w` that may need an escape. The lowest set lane
+    /// The high bit of each byte lane of `w` that may need an escape (`"`, `\` or under 0x20;
+    /// the classic SWAR zero-byte and less-than tests): zero exactly when none does. The lowest set lane
     /// (in memory order: `w` is loaded little-endian) is exact: a borrow in these tests only
     /// carries upward, so a lane above a real match may be marked too, never one below it.
     @inline(__always) static func escapeMask(_ w: UInt64) -> UInt64 {

@@ -206,8 +206,13 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// `Connection: close` (any case, possibly among other tokens).
     static func wantsClose(_ head: HTTPRequest) -> Bool {
-        guard let value = head.headerFields[.connection] else { return false }
-        return value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
+        guard let value = head.headerFields.value(.connection) else { return false }
+        return value.split(separator: ",").contains { token in
+            var t = token
+            while t.first == " " || t.first == "\t" { t = t.dropFirst() }
+            while t.last == " " || t.last == "\t" { t = t.dropLast() }
+            return HTTPGuard.equalFoldingCase(t.utf8, "close")
+        }
     }
 
     // MARK: Outbound
