@@ -76,7 +76,7 @@ public struct ContextProjection: Projection {
         /// the event alone, so the fragments, and the view's bytes, are those of `apply`;
         /// it was about a third of a rebuild's instructions, on a thread that had the rest.
         /// The renderer writes into buffers the session keeps from run to run, and this thread
-        /// copies each fragment out: memory is allocated and freed by one thread, as without
+        /// copies each slice's fragments out in one piece: memory is allocated and freed by one thread, as without
         /// the renderer (fragments allocated by a second thread and freed by this one made
         /// glibc return and re-fault that thread's heap, a sixth of the time in the kernel).
         private func applyPipelined(_ events: [RecordedEvent]) throws {
@@ -122,6 +122,11 @@ public struct ContextProjection: Projection {
                     ahead.ready[s].wait()
                     waited = s + 1
                     var from = 0
+                    // One copy of the slice's fragments, which the events' fragments are slices of:
+                    // an array per event (a malloc, and a free when the last level dropped it) was
+                    // a sixth of this thread's time. A copy, not the renderer's buffer, which is
+                    // refilled in the next run.
+                    let arena = ahead.bytes[s].withUnsafeBufferPointer { ArraySlice($0) }
                     try ahead.hashes[s].withUnsafeBufferPointer { hashes in
                         var nextHash = 0
                         for (j, i) in ((s * slice)..<min(events.count, (s + 1) * slice)).enumerated() {
@@ -130,7 +135,7 @@ public struct ContextProjection: Projection {
                                 try projection.apply(events[i], cache: cache, rendered: nil)
                                 continue
                             }
-                            let fragment = Array(ahead.bytes[s][from..<end])
+                            let fragment = arena[from..<end]
                             from = end
                             nextHash += try projection.apply(events[i], cache: cache, rendered: (fragment, hashes, nextHash))
                         }
@@ -182,7 +187,7 @@ public struct ContextProjection: Projection {
     /// caller knows where the next rendered event's hashes start.
     @discardableResult
     private func apply(_ event: RecordedEvent, cache: ScopeCache,
-                       rendered: (fragment: [UInt8], levelHashes: UnsafeBufferPointer<Int>, first: Int)?) throws -> Int {
+                       rendered: (fragment: ArraySlice<UInt8>, levelHashes: UnsafeBufferPointer<Int>, first: Int)?) throws -> Int {
         let view = cache.view
         let stream = event.streamBytes
         guard Scope.isScopeStream(stream) else { return 0 }
@@ -191,7 +196,7 @@ public struct ContextProjection: Projection {
             try applyInsight(event, scope: scope, members: JSONFragments.members(event.payload),
                              lineage: Scope.lineage(of: Array(scope)), view: view, cache: cache)
         } else {
-            let fragment = ArraySlice(rendered?.fragment ?? renderEvent(event, members: JSONFragments.members(event.payload)))
+            let fragment = rendered?.fragment ?? ArraySlice(renderEvent(event, members: JSONFragments.members(event.payload)))
             let kind = event.kindBytes, time = event.timeMicroseconds, position = event.position
             var nextHash = rendered?.first ?? 0
             try Scope.forEachLevel(of: stream) { level in
