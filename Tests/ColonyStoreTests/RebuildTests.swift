@@ -67,7 +67,16 @@ final class RebuildTests: StoreTestCase {
     }
 
     func test_appendsDuringARebuildAreInTheSwappedView() async throws {
-        let store = try openStore(projections: [StreamSummaryProjection()]) { $0.writer.rebuildChunkEvents = 50 }
+        try await appendsDuringRebuilds(chunk: 50)
+    }
+
+    func test_appendsDuringARebuildInPlaceAreInTheRebuiltView() async throws {
+        try await appendsDuringRebuilds(chunk: 1_000_000)
+    }
+
+    /// Rebuilds three times while another task appends, then checks every event is in the view once.
+    private func appendsDuringRebuilds(chunk: Int) async throws {
+        let store = try openStore(projections: [StreamSummaryProjection()]) { $0.writer.rebuildChunkEvents = chunk }
         for i in 0..<40 { try await store.append(events("s\(i % 7)", count: 25, from: i * 25)) }
         let appending = Task {
             var n = 0
@@ -117,6 +126,89 @@ final class RebuildTests: StoreTestCase {
         XCTAssertEqual(phases.filter { $0 == .swapping }.count, 1)
         XCTAssertEqual(try store.dump(view: "stream-summary"), summary)
         XCTAssertEqual(try store.dump(view: "kind-index", table: "last"), kinds)
+    }
+
+    // MARK: A log that fits one chunk: rebuilt in place, in one transaction
+
+    func test_aLogThatFitsOneChunkIsRebuiltInPlaceWhileReadersSeeTheOldView() async throws {
+        let store = try openStore(projections: [StreamSummaryProjection()]) { $0.writer.rebuildChunkEvents = 10_000 }
+        for i in 0..<2_000 { try await store.append(events("s\(i % 5)", count: 5, from: i * 5)) }
+        let live = try store.dump(view: "stream-summary")
+        var seen: [(view: [ViewEntry], unfinished: [String: UInt64])] = []
+        var phases: [RebuildProgress.Phase] = []
+
+        let report = try store.rebuild(view: "stream-summary") { p in
+            phases.append(p.phase)
+            // Another thread's read transaction, while the rebuild's one transaction is open.
+            seen.append(DispatchQueue.global().sync {
+                ((try? store.dump(view: "stream-summary")) ?? [], (try? store.unfinishedRebuilds()) ?? ["error": 0])
+            })
+        }
+
+        XCTAssertEqual(phases.filter { $0 == .applying }.count, 3, "a report per run of 4,096 events (10,000 events)")
+        XCTAssertEqual(phases.last, .swapping)
+        for s in seen {
+            XCTAssertEqual(s.view, live, "a reader sees the old view, whole, until the transaction commits")
+            XCTAssertEqual(s.unfinished, [:], "no shadow tables: the view is rebuilt in place")
+        }
+        XCTAssertEqual(report.views, ["stream-summary"])
+        XCTAssertEqual(report.resumedFrom, ["stream-summary": 0])
+        XCTAssertEqual(report.eventsApplied, 10_000)
+        XCTAssertEqual(report.logEvents, 10_000)
+        XCTAssertEqual(report.position, 10_000)
+        XCTAssertEqual(report.entriesSwapped, live.count, "the keys of the rebuilt view")
+        XCTAssertEqual(try store.dump(view: "stream-summary"), live)
+        XCTAssertEqual(try store.statistics().views.first?.checkpoint, 10_000)
+    }
+
+    func test_aFailedRebuildInPlaceLeavesTheLiveViewAndNothingToResume() async throws {
+        let failing = FailingProjection()
+        let store = try openStore(projections: [failing])
+        try await store.append(events("a", count: 45))
+        let live = try store.dump(view: "failing")
+
+        failing.stop(at: 27)
+        XCTAssertNotNil(thrownError { try store.rebuild() })
+
+        XCTAssertEqual(try store.dump(view: "failing"), live, "the transaction was aborted")
+        XCTAssertEqual(try store.unfinishedRebuilds(), [:], "nothing was committed, so nothing is resumed")
+        failing.stop(at: nil)
+        XCTAssertEqual(try store.rebuild().resumedFrom, ["failing": 0])
+        XCTAssertEqual(try store.dump(view: "failing"), live)
+    }
+
+    func test_anInterruptedRebuildIsResumedEvenWhenTheLogFitsOneChunk() async throws {
+        let failing = FailingProjection()
+        let store = try openStore(projections: [failing]) { $0.writer.rebuildChunkEvents = 10 }
+        try await store.append(events("a", count: 45))
+        let live = try store.dump(view: "failing")
+        failing.stop(at: 27)
+        XCTAssertNotNil(thrownError { try store.rebuild() })
+        failing.stop(at: nil)
+
+        let report = try store.rebuild(chunkEvents: 1_000)
+
+        XCTAssertEqual(report.resumedFrom, ["failing": 20], "the shadow's chunks are not thrown away")
+        XCTAssertEqual(report.eventsApplied, 25)
+        XCTAssertEqual(try store.dump(view: "failing"), live)
+        XCTAssertEqual(try store.unfinishedRebuilds(), [:])
+    }
+
+    func test_aRebuildInPlaceDiscardsTheShadowOfAnotherVersion() async throws {
+        let v1 = FailingProjection(version: 1)
+        let first = try openStore(projections: [v1]) { $0.writer.rebuildChunkEvents = 10 }
+        try await first.append(events("a", count: 30))
+        v1.stop(at: 25)
+        XCTAssertNotNil(thrownError { try first.rebuild() })
+        XCTAssertEqual(try first.unfinishedRebuilds(), ["failing": 20])
+        first.close()
+
+        let second = try openStore(projections: [FailingProjection(version: 2)])
+        let report = try second.rebuild()
+
+        XCTAssertEqual(report.resumedFrom, ["failing": 0])
+        XCTAssertEqual(try second.unfinishedRebuilds(), [:], "the old shadow and its checkpoint are gone")
+        XCTAssertEqual(try second.dump(view: "failing").map(\.description), ["v2:a = [30]"])
     }
 
     func test_verifyNamesAnUnfinishedRebuildAndStillPasses() async throws {

@@ -2,16 +2,18 @@
 public struct RebuildProgress: Sendable {
     /// What the rebuild is doing.
     public enum Phase: Sendable, Equatable {
-        /// Applying the log to the shadow tables of `view`.
+        /// Applying the log to the shadow tables of `view` (or to its live tables, in a rebuild
+        /// that is one transaction).
         case applying
-        /// Copying the rebuilt tables over the live ones (the last transaction).
+        /// Putting the rebuilt tables in place of the live ones (the last transaction): copying
+        /// the shadow over them, or, in a rebuild that is one transaction, about to commit.
         case swapping
     }
 
     public var phase: Phase
     /// The view being worked on.
     public var view: String
-    /// That view's position in the log: the last event applied to its shadow tables.
+    /// That view's position in the log: the last event applied to its rebuilt tables.
     public var position: UInt64
     /// The head of the log as this chunk saw it (it moves while others append).
     public var head: UInt64

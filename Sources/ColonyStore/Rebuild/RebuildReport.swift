@@ -12,6 +12,7 @@ public struct RebuildReport: Sendable, Codable, Equatable {
     public var logEvents: UInt64
     /// The head of the log when the rebuilt views were swapped in: their checkpoint.
     public var position: UInt64
-    /// Keys copied into the live tables by the swap.
+    /// Keys in the rebuilt live tables: copied there by the swap, or written there by a
+    /// rebuild that was one transaction.
     public var entriesSwapped: Int
 }

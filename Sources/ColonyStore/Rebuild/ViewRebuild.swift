@@ -18,6 +18,10 @@ import LMDB
 /// The swap copies the view (in key order, appending), so it holds the write
 /// lock for as long as a copy of the view takes; it is one transaction, so
 /// the largest view it can swap is what LMDB lets one transaction dirty.
+///
+/// A rebuild that is one chunk anyway (the log fits, nothing to resume) skips
+/// the shadow and writes the live tables in its one transaction
+/// (`ColonyStore.rebuildInPlace`).
 enum ViewRebuild {
     /// The checkpoint key of `view`'s shadow tables.
     static func checkpointKey(of view: String) -> [UInt8] { checkpointPrefix + Array(view.utf8) }
