@@ -188,27 +188,34 @@ public struct ContextProjection: Projection {
     @discardableResult
     private func apply(_ event: RecordedEvent, cache: ScopeCache,
                        rendered: (fragment: ArraySlice<UInt8>, levelHashes: UnsafeBufferPointer<Int>, first: Int)?) throws -> Int {
-        let view = cache.view
-        let stream = event.streamBytes
-        guard Scope.isScopeStream(stream) else { return 0 }
-        let scope = ArraySlice(stream)
-        if event.kindBytes.elementsEqual(ContextProjection.insightKind) {
+        // The stream and the kind are read in place in the record: slices of it are references,
+        // retained and released each time one is made or copied, at every level of the scope.
+        let (isScope, isInsight) = event.storage.withUnsafeBufferPointer { record in
+            (Scope.isScopeStream(UnsafeBufferPointer(rebasing: record[event.streamRange])),
+             UnsafeBufferPointer(rebasing: record[event.kindRange]).elementsEqual("insight".utf8))
+        }
+        guard isScope else { return 0 }
+        if isInsight {
+            let scope = event.streamBytes
             try applyInsight(event, scope: scope, members: JSONFragments.members(event.payload),
-                             lineage: Scope.lineage(of: Array(scope)), view: view, cache: cache)
-        } else {
-            let fragment = rendered?.fragment ?? ArraySlice(renderEvent(event, members: JSONFragments.members(event.payload)))
-            let kind = event.kindBytes, time = event.timeMicroseconds, position = event.position
-            var nextHash = rendered?.first ?? 0
-            try Scope.forEachLevel(of: stream) { level in
-                let key = rendered.map { ScopeCache.Key(bytes: level, hash: $0.levelHashes[nextHash]) } ?? ScopeCache.Key(bytes: level)
+                             lineage: Scope.lineage(of: Array(scope)), view: cache.view, cache: cache)
+            return 0
+        }
+        let fragment = rendered?.fragment ?? ArraySlice(renderEvent(event, members: JSONFragments.members(event.payload)))
+        let time = event.timeMicroseconds, position = event.position
+        var nextHash = rendered?.first ?? 0
+        try event.storage.withUnsafeBufferPointer { record in
+            let kind = UnsafeBufferPointer(rebasing: record[event.kindRange])
+            try Scope.forEachLevel(of: UnsafeBufferPointer(rebasing: record[event.streamRange])) { level in
+                let hash = rendered.map { $0.levelHashes[nextHash] } ?? ScopeCache.Key.hash(level)
                 nextHash += 1
-                try cache.update(key, needsBody: { $0.foldsWith(fragmentBytes: fragment.count, limit: recentEvents) }) { state in
-                    state.count(kind: kind, time: time, position: position)
+                try cache.update(level, hash: hash, needsBody: { $0.foldsWith(fragmentBytes: fragment.count, limit: recentEvents) }) { state in
+                    state.count(kind: kind, name: event.kindBytes, time: time, position: position)
                     state.pushRecent(position: position, fragment: fragment, limit: recentEvents)
                 }
             }
-            if let rendered { return nextHash - rendered.first }
         }
+        if let rendered { return nextHash - rendered.first }
         return 0
     }
 
@@ -417,8 +424,11 @@ final class ScopeCache {
             self.hash = hash
         }
         static func hash(_ bytes: ArraySlice<UInt8>) -> Int {
+            bytes.withUnsafeBufferPointer { hash($0) }
+        }
+        static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
             var hasher = Hasher()
-            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
             return hasher.finalize()
         }
         static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && ScopeState.same(a.bytes, b.bytes) }
@@ -449,14 +459,22 @@ final class ScopeCache {
 
     func update(_ probe: Key, needsBody: (ScopeState) -> Bool = { _ in false },
                 _ body: (inout ScopeState) throws -> Void) throws {
-        if let i = states.index(of: probe) {
+        try probe.bytes.withUnsafeBufferPointer { try update($0, hash: probe.hash, needsBody: needsBody, body) }
+    }
+
+    /// `update` with the scope's bytes in place (a level of an event's stream, inside its
+    /// record) and their `Key.hash`: a scope already in the table is found and changed
+    /// without making a slice, whose reference would be retained and released.
+    func update(_ scope: UnsafeBufferPointer<UInt8>, hash: Int, needsBody: (ScopeState) -> Bool,
+                _ body: (inout ScopeState) throws -> Void) throws {
+        if let i = states.index(of: scope, hash: hash) {
             try states.change(i) { try change(&$0, needsBody: needsBody, body) }
             return
         }
-        let own = ArraySlice(Array(probe.bytes))
+        let own = ArraySlice(scope)
         var state = try loadHead(own)
         try change(&state, needsBody: needsBody, body)
-        states.insert(Key(bytes: own, hash: probe.hash), state)
+        states.insert(Key(bytes: own, hash: hash), state)
     }
 
     /// One access to the state, in place: reading the stored state to pass it to `needsBody`

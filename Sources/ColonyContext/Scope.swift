@@ -65,6 +65,18 @@ public struct Scope: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `forEachLevel` over bytes in place: no slice, so no reference to retain and release.
+    @inline(__always)
+    static func forEachLevel(of path: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        var end = 0
+        while true {
+            while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
+            try body(UnsafeBufferPointer(rebasing: path[0..<end]))
+            if end == path.count { return }
+            end += 1
+        }
+    }
+
     static func check(_ bytes: [UInt8], display: String) throws {
         func fail(_ reason: String) -> ContextError { .invalidScope(display, reason: reason) }
         if bytes.isEmpty { throw fail("empty") }
@@ -94,6 +106,10 @@ public struct Scope: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether a stream name is a scope (and so belongs to the context view).
     static func isScopeStream(_ stream: ArraySlice<UInt8>) -> Bool {
+        !stream.isEmpty && !stream.contains(UInt8(ascii: ":"))
+    }
+
+    static func isScopeStream(_ stream: UnsafeBufferPointer<UInt8>) -> Bool {
         !stream.isEmpty && !stream.contains(UInt8(ascii: ":"))
     }
 }

@@ -95,10 +95,29 @@ struct ScopeState {
     // MARK: Updates
 
     mutating func count(kind: ArraySlice<UInt8>, time: Int64, position: UInt64) {
+        countEvent(time: time, position: position)
+        countKind(kind)
+    }
+
+    /// `count` with the kind's bytes in place (in the event's record): `name` makes the slice
+    /// to keep only for a kind this scope has not counted yet.
+    mutating func count(kind: UnsafeBufferPointer<UInt8>, name: @autoclosure () -> ArraySlice<UInt8>, time: Int64, position: UInt64) {
+        countEvent(time: time, position: position)
+        for i in kinds.indices where kinds[i].name.withUnsafeBufferPointer({ ScopeState.same($0, kind) }) {
+            kinds[i].count += 1
+            return
+        }
+        countKind(name())
+    }
+
+    private mutating func countEvent(time: Int64, position: UInt64) {
         events += 1
         firstTime = min(firstTime, time)
         lastTime = max(lastTime, time)
         lastPosition = max(lastPosition, position)
+    }
+
+    private mutating func countKind(_ kind: ArraySlice<UInt8>) {
         var name = kind
         if let i = kinds.firstIndex(where: { ScopeState.same($0.name, name) }) {
             kinds[i].count += 1
@@ -114,6 +133,11 @@ struct ScopeState {
         }
         let at = kinds.firstIndex(where: { $0.name.lexicographicallyPrecedes(name) == false }) ?? kinds.count
         kinds.insert((name, 1), at: at)
+    }
+
+    @inline(__always)
+    static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
     @inline(__always)

@@ -56,6 +56,30 @@ final class ContextViewTests: XCTestCase {
         XCTAssertEqual(c["last_time"] as? String, "2023-11-14T22:13:24.000Z")
     }
 
+    /// A scope counts 31 kinds by name and the rest as "other"; a rebuild (whose runs of 2,048
+    /// events or more are applied with the kinds compared in place) counts the same.
+    func test_kindsPastTheBoundAreCountedAsOtherLiveAndRebuilt() async throws {
+        let t = try TemporaryStore()
+        let kinds = (0..<40).map { "kind\($0)" }
+        let events = (0..<3_000).map { i in
+            NewEvent(stream: "o/p/s\(i % 3)", kind: kinds[(i * 7) % kinds.count],
+                     payload: Array(#"{"text":"e\#(i)"}"#.utf8))
+        }
+        try await t.store.append(events)
+        let live = try t.dumpContextView()
+        let counts = try XCTUnwrap(t.context("o")["counts"] as? [String: Int])
+        XCTAssertEqual(counts.count, 32, "31 named kinds and other")
+        XCTAssertEqual(counts.values.reduce(0, +), 3_000, "every event counted once")
+        let named = Set(counts.keys).subtracting(["other"])
+        XCTAssertEqual(named.count, 31)
+        XCTAssertTrue(named.isSubset(of: Set(kinds)))
+        let leaf = try XCTUnwrap(t.context("o/p/s1")["counts"] as? [String: Int])
+        XCTAssertEqual(leaf.values.reduce(0, +), 1_000)
+
+        try t.store.rebuild(view: "context")
+        XCTAssertEqual(try t.dumpContextView(), live, "the rebuild counts the same kinds")
+    }
+
     func test_insightsRankByImportanceThenRecencyAndAreBoundedByK() async throws {
         let t = try TemporaryStore(context: ContextProjection(recentEvents: 5, topInsights: 3))
         try await t.store.logInsight(scope: "s", text: "low", importance: 0.1)

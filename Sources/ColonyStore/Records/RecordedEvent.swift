@@ -35,6 +35,10 @@ public struct RecordedEvent: Sendable {
     public var streamBytes: ArraySlice<UInt8> { storage[layout.streamRange] }
     /// The kind's bytes, without making a `String`.
     public var kindBytes: ArraySlice<UInt8> { storage[layout.kindRange] }
+    /// Where the stream name lies in `storage`, for code that reads the record's bytes in place.
+    package var streamRange: Range<Int> { layout.streamRange }
+    /// Where the kind lies in `storage`.
+    package var kindRange: Range<Int> { layout.kindRange }
     /// Metadata JSON bytes (empty when none).
     public var metadata: ArraySlice<UInt8> { storage[layout.metadataRange] }
     /// Payload JSON bytes.
