@@ -97,6 +97,7 @@ final class ScopeTable {
         storage.pointee.keys.reserveCapacity(entries)
         storage.pointee.states.reserveCapacity(entries)
         storage.pointee.spans.reserveCapacity(entries)
+        storage.pointee.keyBytes.reserveCapacity(entries * 24)  // a scope path's typical length, so it grows once if at all
         var slots = storage.pointee.slots.count
         while slots < entries * 2 { slots *= 2 }
         if slots > storage.pointee.slots.count { rehash(slots: slots) }
