@@ -35,10 +35,17 @@ public struct RecordedEvent: Sendable {
     public var streamBytes: ArraySlice<UInt8> { storage[layout.streamRange] }
     /// The kind's bytes, without making a `String`.
     public var kindBytes: ArraySlice<UInt8> { storage[layout.kindRange] }
-    /// Where the stream name lies in `storage`, for code that reads the record's bytes in place.
-    package var streamRange: Range<Int> { layout.streamRange }
-    /// Where the kind lies in `storage`.
-    package var kindRange: Range<Int> { layout.kindRange }
+    /// Where the stream name lies in `storage`, for code that reads the record's bytes in place
+    /// without making a slice (each slice is a reference to retain and release):
+    ///
+    /// ```swift
+    /// let isScope = event.storage.withUnsafeBufferPointer { record in
+    ///     !UnsafeBufferPointer(rebasing: record[event.streamRange]).contains(UInt8(ascii: ":"))
+    /// }
+    /// ```
+    public var streamRange: Range<Int> { layout.streamRange }
+    /// Where the kind lies in `storage` (see `streamRange`).
+    public var kindRange: Range<Int> { layout.kindRange }
     /// Metadata JSON bytes (empty when none).
     public var metadata: ArraySlice<UInt8> { storage[layout.metadataRange] }
     /// Payload JSON bytes.
