@@ -6,7 +6,9 @@
 //                                               the benchmarks' 10,000 leaf scopes, in order; the
 //                                               store is first filled with 200,000 if it is new.
 //                                               Also prints the bytes per batch given to pwrite and
-//                                               those the kernel sent to the disk (/proc/self/io)
+//                                               those the kernel sent to the disk (/proc/self/io).
+//                                               With LOGONLY=1 in the environment the store is opened
+//                                               without the context projection: the log's share
 //   colony-probe concurrent STORE CALLERS SECONDS [DELAY_US]
 //                                               CALLERS tasks each appending one durable event at a
 //                                               time to random scopes; the writer's batch delay.
@@ -60,7 +62,9 @@ case "bulk":
         }
         store.close()
     }
-    let store = try Colony.open(at: path)
+    // LOGONLY=1: the log alone (no view kept), to split a batch's time between the log and the views.
+    let logOnly = ProcessInfo.processInfo.environment["LOGONLY"] == "1"
+    let store = logOnly ? try ColonyStore.open(at: path, projections: []) : try Colony.open(at: path)
     var next = Int(try store.headPosition())
     let cpu0 = userCPUSeconds()
     let io0 = ioBytes()
