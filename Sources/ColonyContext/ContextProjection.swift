@@ -76,9 +76,10 @@ public struct ContextProjection: Projection {
         /// the event alone, so the fragments, and the view's bytes, are those of `apply`;
         /// it was about a third of a rebuild's instructions, on a thread that had the rest.
         /// The renderer writes into buffers the session keeps from run to run, and this thread
-        /// copies each slice's fragments out in one piece: memory is allocated and freed by one thread, as without
-        /// the renderer (fragments allocated by a second thread and freed by this one made
-        /// glibc return and re-fault that thread's heap, a sixth of the time in the kernel).
+        /// copies each slice's fragments out in one piece: memory is allocated and freed by one
+        /// thread, as without the renderer (fragments allocated by a second thread and freed by
+        /// this one made glibc return and re-fault that thread's heap, a sixth of the time in
+        /// the kernel).
         private func applyPipelined(_ events: [RecordedEvent]) throws {
             let slice = ContextProjection.pipelineSliceEvents
             let slices = (events.count + slice - 1) / slice
