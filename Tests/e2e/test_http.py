@@ -314,8 +314,8 @@ def request_limits(colony, store):
 MODERN = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
 
 
-def raw_request(method, path, body=b"", headers=()):
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", *headers]
+def raw_request(method, path, body=b"", headers=(), version="HTTP/1.1"):
+    lines = [f"{method} {path} {version}", "Host: 127.0.0.1", *headers]
     if body or method == "POST":
         lines += ["Content-Type: application/json", "MCP-Protocol-Version: 2026-07-28", f"Content-Length: {len(body)}"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
@@ -361,8 +361,9 @@ def log_event_body(scope, text, rid):
 def answering_order(s, label, on_event_loop):
     """Requests on one connection are answered in order, whatever each waits for: a durable
     write, then reads sent behind it in the same packet (HTTP/1.1 pipelining), which must see
-    the write; a client that half-closes after a write still gets the answer; Connection:
-    close is honoured."""
+    the write; a client that half-closes after a write still gets the answer; HTTP/1's
+    connection persistence (Connection: close, HTTP/1.0 with and without keep-alive) is
+    honoured and said in the answer's Connection header."""
     with socket.create_connection(("127.0.0.1", s.port)) as sock:
         sock.sendall(raw_request("POST", "/mcp", log_event_body("order/a", "first", 1))
                      + raw_request("GET", "/context/order/a")
@@ -390,22 +391,46 @@ def answering_order(s, label, on_event_loop):
         answers, _ = read_responses(sock, 1)
         check(len(answers) == 1 and answers[0][0] == 200 and b'"position"' in answers[0][2],
               f"{label}: a write from a client that half-closed is still answered: {answers}")
-    # `close` among other tokens, in any case, is honoured on the event loop; Hummingbird's
-    # own path (--http-answer-in-tasks, kept for comparisons) keeps such a connection open.
-    closing = ("Connection: close", "Connection: keep-alive,\tCLOSE ") if on_event_loop else ("Connection: close",)
-    for connection in closing:
+    # A request that does not keep the connection alive is answered with `Connection: close`,
+    # then the connection closes: `close` (alone, or among other tokens in any case), and
+    # HTTP/1.0 without `keep-alive`. An HTTP/1.0 `keep-alive` request is answered with
+    # `Connection: keep-alive` and the connection stays open for the next request.
+    def closed_within(sock, seconds):
+        sock.settimeout(seconds)
+        try:
+            return sock.recv(1) == b""
+        except TimeoutError:
+            return False  # still open: not closed
+        except OSError:
+            return True  # reset by the server
+    for connection, version in (("Connection: close", "HTTP/1.1"), ("Connection: keep-alive,\tCLOSE ", "HTTP/1.1"),
+                                (None, "HTTP/1.0")):
         with socket.create_connection(("127.0.0.1", s.port)) as sock:
-            sock.sendall(raw_request("GET", "/health", headers=(connection,)))
+            sock.sendall(raw_request("GET", "/health", headers=(connection,) if connection else (), version=version))
             answers, rest = read_responses(sock, 1)
-            sock.settimeout(5)
-            try:
-                closed = sock.recv(1) == b""
-            except TimeoutError:
-                closed = False  # still open after 5 s: not honoured
-            except OSError:
-                closed = True  # reset by the server
-            check(len(answers) == 1 and answers[0][0] == 200 and closed and rest == b"",
-                  f"{label}: {connection!r} is answered, then closed: {answers} closed={closed}")
+            closed = closed_within(sock, 5)
+            check(len(answers) == 1 and answers[0][0] == 200 and answers[0][1].get("connection") == "close"
+                  and closed and rest == b"",
+                  f"{label}: {version} {connection!r} is answered with Connection: close, then closed: {answers} closed={closed}")
+    with socket.create_connection(("127.0.0.1", s.port)) as sock:
+        for i in range(2):
+            sock.sendall(raw_request("GET", "/health", headers=("Connection: keep-alive",), version="HTTP/1.0"))
+            answers, rest = read_responses(sock, 1)
+            check(len(answers) == 1 and answers[0][0] == 200 and answers[0][1].get("connection") == "keep-alive",
+                  f"{label}: HTTP/1.0 keep-alive request {i + 1} is answered with Connection: keep-alive: {answers}")
+        check(not closed_within(sock, 1), f"{label}: an HTTP/1.0 keep-alive connection stays open")
+    with socket.create_connection(("127.0.0.1", s.port)) as sock:
+        sock.sendall(raw_request("GET", "/health"))
+        answers, _ = read_responses(sock, 1)
+        check(len(answers) == 1 and "connection" not in answers[0][1] and not closed_within(sock, 1),
+              f"{label}: a plain HTTP/1.1 request gets no Connection header and the connection stays open: {answers}")
+        if on_event_loop:
+            # Later on an HTTP/1.1 connection the tokens are read by the event loop's responder;
+            # Hummingbird's own path (--http-answer-in-tasks, for comparisons) matches `close` alone.
+            sock.sendall(raw_request("GET", "/health", headers=("Connection: keep-alive,\tCLOSE ",)))
+            answers, rest = read_responses(sock, 1)
+            check(len(answers) == 1 and answers[0][1].get("connection") == "close" and closed_within(sock, 5),
+                  f"{label}: a later request with close among other tokens is answered with Connection: close, then closed: {answers}")
 
 
 def graceful_stop(colony, store, extra, label):

@@ -193,6 +193,7 @@ final class EventLoopResponder: ChannelDuplexHandler, RemovableChannelHandler {
         headers[.contentLength] = String(response.body.readableBytes)
         headers[.date] = HTTPDate.now
         headers[.server] = HTTPTransport.serverName
+        if close { headers[.connection] = "close" }  // RFC 9112 §9.6 (HTTP1ConnectionHeader sets it again, the same)
         context.write(wrapOutboundOut(.head(HTTPResponse(status: response.status, headerFields: headers))), promise: nil)
         if response.body.readableBytes > 0 { context.write(wrapOutboundOut(.body(response.body)), promise: nil) }
         if close {

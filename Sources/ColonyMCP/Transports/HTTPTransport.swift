@@ -72,7 +72,8 @@ public final class HTTPTransport: Sendable {
         }
         let app = Application(
             responder: responder,
-            server: .http1(configuration: .init(additionalChannelHandlers: self.options.answerOnEventLoop ? [EventLoopResponder(transport: self)] : [])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [HTTP1ConnectionHeaderInstaller()]
+                                                    + (self.options.answerOnEventLoop ? [EventLoopResponder(transport: self)] : []))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: Self.serverName, backlog: 4096),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: logger
