@@ -147,8 +147,8 @@ public struct ContextProjection: Projection {
 
         mutating func finish() throws {
             let limit = projection.recentEvents
-            try cache.states.forEach { scope, state in
-                let key = Array(scope.bytes)
+            try cache.states.forEach { state in
+                let key = Array(state.scope)
                 // A head grows by an event's fragment until it folds, then shrinks to a few
                 // hundred bytes. LMDB splits a leaf page when a growing value no longer fits,
                 // but never merges pages on a put, so a store written from empty ended with
@@ -159,7 +159,7 @@ public struct ContextProjection: Projection {
                 // (ContextPageFillTests; docs/PERFORMANCE.md).
                 if state.bodyChanged { try cache.view.delete(key) }
                 try cache.view.put(key, state.encodeHead(limit: limit))
-                if state.bodyChanged { try cache.view.put(ScopeState.bodyKey(scope.bytes), state.encodeBody(limit: limit)) }
+                if state.bodyChanged { try cache.view.put(ScopeState.bodyKey(state.scope), state.encodeBody(limit: limit)) }
             }
             cache.states.removeAll()
         }
@@ -413,7 +413,7 @@ final class ScopeCache {
     /// `ArraySlice<UInt8>` fed to a hasher goes byte by byte). The hash is computed once,
     /// when the key is made or on the renderer's thread, picks the table slot, and is
     /// compared before the bytes.
-    struct Key: Equatable {
+    struct Key {
         let bytes: ArraySlice<UInt8>
         let hash: Int
         init(bytes: ArraySlice<UInt8>) {
@@ -432,7 +432,6 @@ final class ScopeCache {
             hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
             return hasher.finalize()
         }
-        static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && ScopeState.same(a.bytes, b.bytes) }
     }
 
     let states = ScopeTable()

@@ -142,9 +142,7 @@ struct ScopeState {
 
     @inline(__always)
     static func same(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
-        a.count == b.count && a.withUnsafeBytes { x in
-            b.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
-        }
+        a.count == b.count && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in same(x, y) } }
     }
 
     mutating func pushRecent(position: UInt64, fragment: ArraySlice<UInt8>, limit: Int) {

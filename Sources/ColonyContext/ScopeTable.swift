@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The decoded states of the scopes a projection session touched, by scope path.
 ///
 /// A hash table of its own rather than a `Dictionary`, for the two costs a dictionary
@@ -26,9 +20,9 @@ final class ScopeTable {
     private struct Storage {
         /// `entry index + 1` per slot, 0 for empty; the count is a power of two.
         var slots: [Int32] = Array(repeating: 0, count: 16)
-        var keys: [ScopeCache.Key] = []
         var states: [ScopeState] = []
-        /// Each entry's hash and where its key's bytes are in `keyBytes`.
+        /// Each entry's hash and where its key's bytes are in `keyBytes` (each state's `scope`
+        /// holds the same bytes, as a slice: comparing those would retain and release it).
         var spans: [Span] = []
         var keyBytes: [UInt8] = []
     }
@@ -51,8 +45,8 @@ final class ScopeTable {
         storage.deallocate()
     }
 
-    var isEmpty: Bool { storage.pointee.keys.isEmpty }
-    var count: Int { storage.pointee.keys.count }
+    var isEmpty: Bool { storage.pointee.spans.isEmpty }
+    var count: Int { storage.pointee.spans.count }
 
     /// The entry for `key`, if it has one.
     func index(of key: ScopeCache.Key) -> Int? {
@@ -68,8 +62,9 @@ final class ScopeTable {
             let entry = Int(s.pointee.slots[slot]) - 1
             if entry < 0 { return nil }
             let span = s.pointee.spans[entry]
-            if span.hash == hash && span.count == bytes.count
-                && s.pointee.keyBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + span.start, bytes.baseAddress!, span.count) == 0 }) {
+            if span.hash == hash && span.count == bytes.count && s.pointee.keyBytes.withUnsafeBufferPointer({
+                ScopeState.same(UnsafeBufferPointer(rebasing: $0[span.start..<(span.start + span.count)]), bytes)
+            }) {
                 return entry
             }
             slot = (slot + 1) & mask
@@ -82,10 +77,9 @@ final class ScopeTable {
         try body(&storage.pointee.states[index])
     }
 
-    /// Adds `key`, which has no entry yet.
+    /// Adds `key`, which has no entry yet, with its state (whose `scope` is `key.bytes`).
     func insert(_ key: ScopeCache.Key, _ state: ScopeState) {
         if (count + 1) * 2 > storage.pointee.slots.count { rehash(slots: storage.pointee.slots.count * 2) }
-        storage.pointee.keys.append(key)
         storage.pointee.states.append(state)
         storage.pointee.spans.append(Span(hash: key.hash, start: storage.pointee.keyBytes.count, count: key.bytes.count))
         storage.pointee.keyBytes.append(contentsOf: key.bytes)
@@ -94,7 +88,6 @@ final class ScopeTable {
 
     /// Room for `entries` without regrowing.
     func reserveCapacity(_ entries: Int) {
-        storage.pointee.keys.reserveCapacity(entries)
         storage.pointee.states.reserveCapacity(entries)
         storage.pointee.spans.reserveCapacity(entries)
         storage.pointee.keyBytes.reserveCapacity(entries * 24)  // a scope path's typical length, so it grows once if at all
@@ -103,14 +96,13 @@ final class ScopeTable {
         if slots > storage.pointee.slots.count { rehash(slots: slots) }
     }
 
-    /// Calls `body` with each entry, in the order they were added.
-    func forEach(_ body: (ScopeCache.Key, ScopeState) throws -> Void) rethrows {
-        for i in 0..<count { try body(storage.pointee.keys[i], storage.pointee.states[i]) }
+    /// Calls `body` with each entry's state (its key is the state's `scope`), in the order they were added.
+    func forEach(_ body: (ScopeState) throws -> Void) rethrows {
+        for i in 0..<count { try body(storage.pointee.states[i]) }
     }
 
     /// Removes every entry; keeps the capacity.
     func removeAll() {
-        storage.pointee.keys.removeAll(keepingCapacity: true)
         storage.pointee.states.removeAll(keepingCapacity: true)
         storage.pointee.spans.removeAll(keepingCapacity: true)
         storage.pointee.keyBytes.removeAll(keepingCapacity: true)
@@ -119,7 +111,7 @@ final class ScopeTable {
 
     private func rehash(slots: Int) {
         storage.pointee.slots = Array(repeating: 0, count: slots)
-        for i in 0..<count { place(storage.pointee.keys[i].hash, entry: i) }
+        for i in 0..<count { place(storage.pointee.spans[i].hash, entry: i) }
     }
 
     private func place(_ hash: Int, entry: Int) {

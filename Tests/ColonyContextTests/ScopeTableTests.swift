@@ -39,7 +39,7 @@ final class ScopeTableTests: XCTestCase {
             table.change(index) { $0.events = UInt64(i) }
         }
         var seen: [String: UInt64] = [:]
-        table.forEach { k, state in seen[String(decoding: k.bytes, as: UTF8.self)] = state.events }
+        table.forEach { state in seen[String(decoding: state.scope, as: UTF8.self)] = state.events }
         XCTAssertEqual(seen.count, 40)
         for (i, name) in names.enumerated() { XCTAssertEqual(seen[name], UInt64(i), name) }
         XCTAssertNil(table.index(of: key("s99", hash: 7)))
@@ -58,7 +58,7 @@ final class ScopeTableTests: XCTestCase {
         XCTAssertNil(table.index(of: key("a/2")))
         var order: [String] = []
         for i in [5, 3, 9] { table.insert(key("b/\(i)"), ScopeState(scope: ArraySlice(Array("b/\(i)".utf8)))) }
-        table.forEach { k, _ in order.append(String(decoding: k.bytes, as: UTF8.self)) }
+        table.forEach { order.append(String(decoding: $0.scope, as: UTF8.self)) }
         XCTAssertEqual(order, ["a/1", "b/5", "b/3", "b/9"], "entries in the order they were added")
     }
 }
