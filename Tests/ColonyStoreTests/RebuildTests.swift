@@ -50,13 +50,7 @@ final class RebuildTests: StoreTestCase {
     }
 
     func test_rebuildLeftByAnOlderProjectionVersionStartsOver() async throws {
-        let v1 = FailingProjection(version: 1)
-        let first = try openStore(projections: [v1]) { $0.writer.rebuildChunkEvents = 10 }
-        try await first.append(events("a", count: 30))
-        v1.stop(at: 25)
-        XCTAssertNotNil(thrownError { try first.rebuild() })
-        XCTAssertEqual(try first.unfinishedRebuilds(), ["failing": 20])
-        first.close()
+        try await leaveAShadowOfVersion1()
 
         let second = try openStore(projections: [FailingProjection(version: 2)]) { $0.writer.rebuildChunkEvents = 10 }
         let report = try second.rebuild()
@@ -64,6 +58,17 @@ final class RebuildTests: StoreTestCase {
         XCTAssertEqual(report.resumedFrom, ["failing": 0], "shadow tables of another version are not resumed")
         XCTAssertEqual(report.eventsApplied, 30)
         XCTAssertEqual(try second.dump(view: "failing").map(\.description), ["v2:a = [30]"])
+    }
+
+    /// Leaves, in the store at `path`, 30 events and the shadow of a version-1 rebuild stopped at 20.
+    private func leaveAShadowOfVersion1() async throws {
+        let v1 = FailingProjection(version: 1)
+        let first = try openStore(projections: [v1]) { $0.writer.rebuildChunkEvents = 10 }
+        try await first.append(events("a", count: 30))
+        v1.stop(at: 25)
+        XCTAssertNotNil(thrownError { try first.rebuild() })
+        XCTAssertEqual(try first.unfinishedRebuilds(), ["failing": 20])
+        first.close()
     }
 
     func test_appendsDuringARebuildAreInTheSwappedView() async throws {
@@ -195,13 +200,7 @@ final class RebuildTests: StoreTestCase {
     }
 
     func test_aRebuildInPlaceDiscardsTheShadowOfAnotherVersion() async throws {
-        let v1 = FailingProjection(version: 1)
-        let first = try openStore(projections: [v1]) { $0.writer.rebuildChunkEvents = 10 }
-        try await first.append(events("a", count: 30))
-        v1.stop(at: 25)
-        XCTAssertNotNil(thrownError { try first.rebuild() })
-        XCTAssertEqual(try first.unfinishedRebuilds(), ["failing": 20])
-        first.close()
+        try await leaveAShadowOfVersion1()
 
         let second = try openStore(projections: [FailingProjection(version: 2)])
         let report = try second.rebuild()
