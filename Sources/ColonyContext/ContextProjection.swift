@@ -33,7 +33,9 @@ public struct ContextProjection: Projection {
 
     static let insightsTable = "insights"
     static let insightIDsTable = "insight-ids"
-    static let insightKind = Array("insight".utf8)
+    /// Whether an event's kind is `insight` (compared with a literal: no stored array to retain).
+    @inline(__always)
+    static func isInsight(_ kind: some Sequence<UInt8>) -> Bool { kind.elementsEqual("insight".utf8) }
     /// Bigger payloads are shown in the view by their text only, cut to `textPreviewBytes`.
     static let fragmentPayloadLimitBytes = 2_048
     static let textPreviewBytes = 1_024
@@ -177,7 +179,7 @@ public struct ContextProjection: Projection {
     /// or returns false if it renders none (not a scope stream) or renders it from the view's
     /// state (an insight).
     func prerender(_ event: RecordedEvent, into out: inout [UInt8]) -> Bool {
-        guard Scope.isScopeStream(event.streamBytes), !event.kindBytes.elementsEqual(ContextProjection.insightKind) else { return false }
+        guard Scope.isScopeStream(event.streamBytes), !ContextProjection.isInsight(event.kindBytes) else { return false }
         renderEvent(event, members: JSONFragments.members(event.payload), into: &out)
         return true
     }
@@ -193,7 +195,7 @@ public struct ContextProjection: Projection {
         // retained and released each time one is made or copied, at every level of the scope.
         let (isScope, isInsight) = event.storage.withUnsafeBufferPointer { record in
             (Scope.isScopeStream(UnsafeBufferPointer(rebasing: record[event.streamRange])),
-             UnsafeBufferPointer(rebasing: record[event.kindRange]).elementsEqual("insight".utf8))
+             ContextProjection.isInsight(UnsafeBufferPointer(rebasing: record[event.kindRange])))
         }
         guard isScope else { return 0 }
         if isInsight {
