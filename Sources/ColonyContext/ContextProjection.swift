@@ -68,8 +68,34 @@ public struct ContextProjection: Projection {
             if cache.states.isEmpty { cache.states.reserveCapacity(min(events.count * 2 + 8, 16_384)) }
             if events.count >= ContextProjection.pipelineMinimumEvents {
                 try applyPipelined(events)
+            } else if events.count > 1 {
+                try applyRendered(events)
             } else {
-                for event in events { try projection.apply(event, cache: cache, rendered: nil) }
+                for event in events { try projection.apply(event, cache: cache, fragment: nil, hashes: nil) }
+            }
+        }
+
+        /// A shorter run of several events (a bulk append's batch, a group commit of callers)
+        /// has its fragments rendered first, end to end into one array that they are slices of,
+        /// then applied: an array per fragment, and one for the payload's members, were two of
+        /// the twenty mallocs per event of a bulk append.
+        private func applyRendered(_ events: [RecordedEvent]) throws {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(events.count * 384)
+            var ends: [Int] = []
+            ends.reserveCapacity(events.count)
+            var members: [JSONFragments.Member] = []
+            for event in events {
+                ends.append(projection.prerender(event, into: &bytes, members: &members) ? bytes.count : -1)
+            }
+            var from = 0
+            for (i, event) in events.enumerated() {
+                guard ends[i] >= 0 else {
+                    try projection.apply(event, cache: cache, fragment: nil, hashes: nil)
+                    continue
+                }
+                try projection.apply(event, cache: cache, fragment: bytes[from..<ends[i]], hashes: nil)
+                from = ends[i]
             }
         }
 
@@ -95,13 +121,14 @@ public struct ContextProjection: Projection {
                 // It touches `events` only before its last signal, while they are alive here.
                 do {
                     try DetachedThread.start(name: "colony-render") {
+                        var members: [JSONFragments.Member] = []
                         for s in 0..<slices {
                             ahead.bytes[s].removeAll(keepingCapacity: true)
                             ahead.ends[s].removeAll(keepingCapacity: true)
                             ahead.hashes[s].removeAll(keepingCapacity: true)
                             for i in (s * slice)..<min(input.buffer.count, (s + 1) * slice) {
                                 let event = input.buffer[i]
-                                let rendered = projection.prerender(event, into: &ahead.bytes[s])
+                                let rendered = projection.prerender(event, into: &ahead.bytes[s], members: &members)
                                 ahead.ends[s].append(rendered ? ahead.bytes[s].count : -1)
                                 // The applier's scope-table keys, hashed here: SipHash of each
                                 // level's path was a twentieth of the applying thread's time.
@@ -114,7 +141,7 @@ public struct ContextProjection: Projection {
                     }
                 } catch {
                     // No thread to be had (a process or container at its thread limit): render here.
-                    for event in events { try projection.apply(event, cache: cache, rendered: nil) }
+                    for event in events { try projection.apply(event, cache: cache, fragment: nil, hashes: nil) }
                     return
                 }
                 ContextProjection.pipelinedRunCount.withLock { $0 += 1 }
@@ -135,12 +162,12 @@ public struct ContextProjection: Projection {
                         for (j, i) in ((s * slice)..<min(events.count, (s + 1) * slice)).enumerated() {
                             let end = ahead.ends[s][j]
                             guard end >= 0 else {
-                                try projection.apply(events[i], cache: cache, rendered: nil)
+                                try projection.apply(events[i], cache: cache, fragment: nil, hashes: nil)
                                 continue
                             }
                             let fragment = arena[from..<end]
                             from = end
-                            nextHash += try projection.apply(events[i], cache: cache, rendered: (fragment, hashes, nextHash))
+                            nextHash += try projection.apply(events[i], cache: cache, fragment: fragment, hashes: (hashes, nextHash))
                         }
                     }
                 }
@@ -149,8 +176,9 @@ public struct ContextProjection: Projection {
 
         mutating func finish() throws {
             let limit = projection.recentEvents
+            // Keys on the stack and values encoded into one reused array: LMDB copies both.
+            var value: [UInt8] = []
             try cache.states.forEach { state in
-                let key = Array(state.scope)
                 // A head grows by an event's fragment until it folds, then shrinks to a few
                 // hundred bytes. LMDB splits a leaf page when a growing value no longer fits,
                 // but never merges pages on a put, so a store written from empty ended with
@@ -159,9 +187,17 @@ public struct ContextProjection: Projection {
                 // neighbour when both are under a quarter full (mdb_rebalance): about 3 heads
                 // per page in that store, and a fifth fewer bytes written per 1,000-event batch
                 // (ContextPageFillTests; docs/PERFORMANCE.md).
-                if state.bodyChanged { try cache.view.delete(key) }
-                try cache.view.put(key, state.encodeHead(limit: limit))
-                if state.bodyChanged { try cache.view.put(ScopeState.bodyKey(state.scope), state.encodeBody(limit: limit)) }
+                try state.scope.withUnsafeBytes { key in
+                    if state.bodyChanged { try cache.view.delete(key) }
+                    value.removeAll(keepingCapacity: true)
+                    state.encodeHead(limit: limit, into: &value)
+                    try value.withUnsafeBytes { try cache.view.put(key, $0) }
+                }
+                if state.bodyChanged {
+                    value.removeAll(keepingCapacity: true)
+                    state.encodeBody(limit: limit, into: &value)
+                    try ScopeState.withBodyKey(state.scope) { key in try value.withUnsafeBytes { try cache.view.put(key, $0) } }
+                }
             }
             cache.states.removeAll()
         }
@@ -178,19 +214,21 @@ public struct ContextProjection: Projection {
     /// Appends the fragment `apply` would render for this event to `out` and returns true,
     /// or returns false if it renders none (not a scope stream) or renders it from the view's
     /// state (an insight).
-    func prerender(_ event: RecordedEvent, into out: inout [UInt8]) -> Bool {
+    /// `members` is scratch space, reused from event to event.
+    func prerender(_ event: RecordedEvent, into out: inout [UInt8], members: inout [JSONFragments.Member]) -> Bool {
         guard Scope.isScopeStream(event.streamBytes), !ContextProjection.isInsight(event.kindBytes) else { return false }
-        renderEvent(event, members: JSONFragments.members(event.payload), into: &out)
+        let isObject = JSONFragments.members(event.payload, into: &members)
+        renderEvent(event, members: isObject ? members : nil, into: &out)
         return true
     }
 
-    /// `rendered`: the event's fragment from `prerender`, if it was rendered ahead, and the
-    /// hashes of its scope's levels (`ScopeCache.Key.hash`) from `levelHashes[first...]`.
-    /// Returns how many of those hashes it used (one per level; 0 without `rendered`), so the
-    /// caller knows where the next rendered event's hashes start.
+    /// `fragment`: the event's fragment from `prerender`, if it was rendered ahead; `hashes`: the
+    /// hashes of its scope's levels (`ScopeCache.Key.hash`) from `levels[first...]`, if they
+    /// were computed ahead. Returns how many of those hashes it used (one per level; 0 without
+    /// `hashes`), so the caller knows where the next rendered event's hashes start.
     @discardableResult
-    private func apply(_ event: RecordedEvent, cache: ScopeCache,
-                       rendered: (fragment: ArraySlice<UInt8>, levelHashes: UnsafeBufferPointer<Int>, first: Int)?) throws -> Int {
+    private func apply(_ event: RecordedEvent, cache: ScopeCache, fragment rendered: ArraySlice<UInt8>?,
+                       hashes: (levels: UnsafeBufferPointer<Int>, first: Int)?) throws -> Int {
         // The stream and the kind are read in place in the record: slices of it are references,
         // retained and released each time one is made or copied, at every level of the scope.
         let (isScope, isInsight) = event.storage.withUnsafeBufferPointer { record in
@@ -204,13 +242,13 @@ public struct ContextProjection: Projection {
                              lineage: Scope.lineage(of: Array(scope)), view: cache.view, cache: cache)
             return 0
         }
-        let fragment = rendered?.fragment ?? ArraySlice(renderEvent(event, members: JSONFragments.members(event.payload)))
+        let fragment = rendered ?? ArraySlice(renderEvent(event, members: JSONFragments.members(event.payload)))
         let time = event.timeMicroseconds, position = event.position
-        var nextHash = rendered?.first ?? 0
+        var nextHash = hashes?.first ?? 0
         try event.storage.withUnsafeBufferPointer { record in
             let kind = UnsafeBufferPointer(rebasing: record[event.kindRange])
             try Scope.forEachLevel(of: UnsafeBufferPointer(rebasing: record[event.streamRange])) { level in
-                let hash = rendered.map { $0.levelHashes[nextHash] } ?? ScopeCache.Key.hash(level)
+                let hash = hashes.map { $0.levels[nextHash] } ?? ScopeCache.Key.hash(level)
                 nextHash += 1
                 try cache.update(level, hash: hash, needsBody: { $0.foldsWith(fragmentBytes: fragment.count, limit: recentEvents) }) { state in
                     state.count(kind: kind, name: event.kindBytes, time: time, position: position)
@@ -218,7 +256,7 @@ public struct ContextProjection: Projection {
                 }
             }
         }
-        if let rendered { return nextHash - rendered.first }
+        if let hashes { return nextHash - hashes.first }
         return 0
     }
 
@@ -489,8 +527,8 @@ final class ScopeCache {
     }
 
     private func loadHead(_ scope: ArraySlice<UInt8>) throws -> ScopeState {
-        guard let head = try view.get(Array(scope)) else {
-            if try view.get(ScopeState.bodyKey(scope)) == nil { return ScopeState(scope: scope) }
+        guard let head = try scope.withUnsafeBytes({ key in try view.withValue(key) { $0.map { [UInt8]($0) } } }) else {
+            if try ScopeState.withBodyKey(scope, { key in try view.withValue(key) { $0 == nil } }) { return ScopeState(scope: scope) }
             throw corrupt(scope, "a body without a head")
         }
         do { return try ScopeState.decode(head: head, scope: scope) } catch let e as ByteReader.Failure {
@@ -499,7 +537,7 @@ final class ScopeCache {
     }
 
     private func loadBody(into state: inout ScopeState) throws {
-        guard let body = try view.get(ScopeState.bodyKey(state.scope)) else {
+        guard let body = try ScopeState.withBodyKey(state.scope, { key in try view.withValue(key) { $0.map { [UInt8]($0) } } }) else {
             state.bodyLoaded = true  // never folded and no insights yet: nothing stored
             return
         }

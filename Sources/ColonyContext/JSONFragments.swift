@@ -109,19 +109,26 @@ enum JSONFragments {
 
     /// The top-level members of a JSON object, or `nil` if `json` is not an object.
     static func members(_ json: ArraySlice<UInt8>) -> [Member]? {
+        var out: [Member] = []
+        return members(json, into: &out) ? out : nil
+    }
+
+    /// `members(_:)` into `out` (emptied first, its capacity kept), so that a run of events
+    /// reuses one array; returns false if `json` is not an object.
+    static func members(_ json: ArraySlice<UInt8>, into out: inout [Member]) -> Bool {
+        out.removeAll(keepingCapacity: true)
         var i = json.startIndex
         let end = json.endIndex
         func skipWS() { while i < end, json[i] == 0x20 || json[i] == 0x0A || json[i] == 0x0D || json[i] == 0x09 { i += 1 } }
         skipWS()
-        guard i < end, json[i] == UInt8(ascii: "{") else { return nil }
+        guard i < end, json[i] == UInt8(ascii: "{") else { return false }
         i += 1
-        var out: [Member] = []
         while true {
             skipWS()
-            guard i < end else { return out }
-            if json[i] == UInt8(ascii: "}") { return out }
+            guard i < end else { return true }
+            if json[i] == UInt8(ascii: "}") { return true }
             if json[i] == UInt8(ascii: ",") { i += 1; skipWS() }
-            guard i < end, json[i] == UInt8(ascii: "\"") else { return out }
+            guard i < end, json[i] == UInt8(ascii: "\"") else { return true }
             let keyStart = i + 1
             i = JSONText.skipString(json, from: i)
             let key = keyStart..<(i - 1)

@@ -194,11 +194,26 @@ struct ScopeState {
 
     // MARK: Encoding
 
-    /// The head value: the answer's head, the unfolded events and the counters.
+    /// The head value, in an array of its own (the fuzz target compares encodings).
     func encodeHead(limit: Int) -> [UInt8] {
-        let events = recent[(recent.count - unfolded)...]
         var out: [UInt8] = []
-        out.reserveCapacity(224 + 2 * scope.count + events.reduce(0) { $0 + $1.fragment.count + 12 } + kinds.count * 56)
+        encodeHead(limit: limit, into: &out)
+        return out
+    }
+
+    /// The body value, in an array of its own.
+    func encodeBody(limit: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        encodeBody(limit: limit, into: &out)
+        return out
+    }
+
+    /// Appends the head value to `out`: the answer's head, the unfolded events and the counters.
+    /// (Into a buffer the caller reuses: a new array per head and per body was two of a bulk
+    /// append's twenty mallocs per event.)
+    func encodeHead(limit: Int, into out: inout [UInt8]) {
+        let events = recent[(recent.count - unfolded)...]
+        out.reserveCapacity(out.count + 224 + 2 * scope.count + events.reduce(0) { $0 + $1.fragment.count + 12 } + kinds.count * 56)
         out.append(ScopeState.format)
         put32(0, &out)  // H, written once the head is rendered in place after it
         let headStart = out.count
@@ -217,16 +232,14 @@ struct ScopeState {
             out.append(contentsOf: k.name)
             put64(k.count, &out)
         }
-        return out
     }
 
-    /// The body value: the events as of the last fold, and the insights.
-    func encodeBody(limit: Int) -> [UInt8] {
+    /// Appends the body value to `out`: the events as of the last fold, and the insights.
+    func encodeBody(limit: Int, into out: inout [UInt8]) {
         precondition(bodyLoaded, "encoding a body that was not loaded")
         let end = recent.count - unfolded
         let events = recent[max(0, end - limit)..<end]
-        var out: [UInt8] = []
-        out.reserveCapacity(8 + events.reduce(0) { $0 + $1.fragment.count + 12 } + insights.reduce(0) { $0 + $1.fragment.count + 52 })
+        out.reserveCapacity(out.count + 8 + events.reduce(0) { $0 + $1.fragment.count + 12 } + insights.reduce(0) { $0 + $1.fragment.count + 52 })
         out.append(ScopeState.format)
         ScopeState.appendRecent(events, to: &out)
         put16(UInt16(insights.count), &out)
@@ -240,7 +253,6 @@ struct ScopeState {
             put32(UInt32(i.fragment.count), &out)
         }
         for i in insights { out.append(contentsOf: i.fragment) }
-        return out
     }
 
     /// Writes `events` (oldest first, as in `recent`) newest first, as they are stored.
@@ -262,11 +274,14 @@ struct ScopeState {
     /// Whether a key of the context view is a body key (scopes never contain 0x00).
     static func isBodyKey(_ key: UnsafeRawBufferPointer) -> Bool { key.last == 0 }
 
-    /// The key of a scope's body: the scope path and a 0x00 byte.
-    static func bodyKey(_ scope: some Collection<UInt8>) -> [UInt8] {
-        var key = Array(scope)
-        key.append(0)
-        return key
+    /// Calls `body` with the key of a scope's body, the scope path and a 0x00 byte, made on
+    /// the stack (an array per key was a malloc per body read and per body written).
+    static func withBodyKey<R>(_ scope: ArraySlice<UInt8>, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scope.count + 1) { key in
+            _ = scope.withUnsafeBufferPointer { key.initialize(fromContentsOf: $0) }
+            key[scope.count] = 0
+            return try body(UnsafeRawBufferPointer(key))
+        }
     }
 
     /// Appends the head of the JSON answer (see the type's comment) to `out`.
@@ -310,7 +325,8 @@ struct ScopeState {
         guard try r.u8() == format else { throw r.failure("unknown context view format") }
         try r.skip(Int(try r.u32()))
         _ = try r.u8()
-        s.recent = try decodeRecent(&r)
+        // Room for the events this transaction may push before a fold replaces the list.
+        try decodeRecent(&r, appendingTo: &s.recent, extraCapacity: 4)
         s.unfolded = s.recent.count
         s.unfoldedBytes = s.recent.reduce(0) { $0 + $1.fragment.count }
         s.events = try r.u64()
@@ -333,7 +349,11 @@ struct ScopeState {
         precondition(!bodyLoaded && unfolded == recent.count && insights.isEmpty, "the body is loaded once, into a head-only state")
         var b = ByteReader(bytes: body)
         guard try b.u8() == ScopeState.format else { throw b.failure("unknown context view body format") }
-        recent.insert(contentsOf: try ScopeState.decodeRecent(&b), at: 0)  // older than the head's
+        // The body's events are older than the head's: one new list, body's then head's.
+        var merged: [Recent] = []
+        try ScopeState.decodeRecent(&b, appendingTo: &merged, extraCapacity: recent.count + ScopeState.trimSlack + 4)
+        merged.append(contentsOf: recent)
+        recent = merged
         let insightCount = Int(try b.u16())
         insights.reserveCapacity(insightCount)
         var lengths: [Int] = []
@@ -352,19 +372,24 @@ struct ScopeState {
         bodyLoaded = true
     }
 
-    /// A stored list of events (newest first), oldest first.
-    private static func decodeRecent(_ r: inout ByteReader) throws -> [Recent] {
+    /// Appends a stored list of events (newest first) to `recent`, oldest first, reserving room
+    /// for `extraCapacity` more. The headers are read where they are stored, twice (the
+    /// fragments' total length, then each fragment from the end), rather than into an array.
+    private static func decodeRecent(_ r: inout ByteReader, appendingTo recent: inout [Recent], extraCapacity: Int) throws {
         let count = Int(try r.u16())
-        var headers: [(UInt64, Int)] = []
-        headers.reserveCapacity(count)
-        for _ in 0..<count { headers.append((try r.u64(), Int(try r.u32()))) }
-        var recent: [Recent] = []
-        recent.reserveCapacity(count)
-        for (position, length) in headers {
-            recent.append(Recent(position: position, fragment: try r.slice(length)))
+        let headers = r.offset
+        try r.skip(count * 12)
+        var total = 0
+        for i in 0..<count { total += Int(r.u32(at: headers + 12 * i + 8)) }
+        let fragments = r.offset
+        try r.skip(total)
+        recent.reserveCapacity(recent.count + count + extraCapacity)
+        var end = fragments + total
+        for i in stride(from: count - 1, through: 0, by: -1) {
+            let length = Int(r.u32(at: headers + 12 * i + 8))
+            recent.append(Recent(position: r.u64(at: headers + 12 * i), fragment: r.bytes[(end - length)..<end]))
+            end -= length
         }
-        recent.reverse()
-        return recent
     }
 }
 
@@ -390,5 +415,8 @@ struct ByteReader {
     mutating func u32() throws -> UInt32 { try need(4); defer { offset += 4 }; return bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) } }
     mutating func u64() throws -> UInt64 { try need(8); defer { offset += 8 }; return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) } }
     mutating func skip(_ n: Int) throws { try need(n); offset += n }
+    /// The field at `at`, which a `skip` over it has bounds-checked already.
+    func u32(at: Int) -> UInt32 { bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) } }
+    func u64(at: Int) -> UInt64 { bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)) } }
     mutating func slice(_ n: Int) throws -> ArraySlice<UInt8> { try need(n); defer { offset += n }; return bytes[offset..<(offset + n)] }
 }

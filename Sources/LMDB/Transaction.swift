@@ -91,13 +91,17 @@ public struct WriteTransaction: TransactionReading {
     /// Removes `key`; returns whether it existed.
     @discardableResult
     public func delete(_ db: Database, key: [UInt8]) throws -> Bool {
-        try key.withUnsafeBytes { kb in
-            var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
-            let rc = mdb_del(handle, db.handle, &k, nil)
-            if rc == MDB_NOTFOUND { return false }
-            try check(rc, "mdb_del \(db.name ?? "<main>")")
-            return true
-        }
+        try key.withUnsafeBytes { try delete(db, key: $0) }
+    }
+
+    /// Removes `key`; returns whether it existed.
+    @discardableResult
+    public func delete(_ db: Database, key: UnsafeRawBufferPointer) throws -> Bool {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        let rc = mdb_del(handle, db.handle, &k, nil)
+        if rc == MDB_NOTFOUND { return false }
+        try check(rc, "mdb_del \(db.name ?? "<main>")")
+        return true
     }
 
     /// Removes every entry of `db` (the database itself stays).

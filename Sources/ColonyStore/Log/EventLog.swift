@@ -151,7 +151,7 @@ struct EventLog: Sendable {
 
     /// The position an event id was appended at.
     func position(of id: EventID, _ txn: some TransactionReading) throws -> UInt64? {
-        guard let raw = try txn.get(layout.eventIDs, key: id.bytes) else { return nil }
+        guard let raw = try id.withUnsafeBytes({ try txn.get(layout.eventIDs, key: $0) }) else { return nil }
         guard raw.count == 8 else {
             throw StoreError.corruptView(view: "event-ids", key: id.description, reason: "value of \(raw.count) bytes")
         }
@@ -258,15 +258,21 @@ struct EventLog: Sendable {
                 version = state.version
                 let position = nextPosition
                 let record = EventRecord.encode(event, position: position, streamVersion: state.version)
+                // Keys and values on the stack: arrays for them were a third of a bulk append's mallocs.
                 try record.withUnsafeBytes { r in
-                    try Bytes.uint64BE(position).withUnsafeBytes { k in try txn.put(log.layout.events, key: k, value: r, flags: .append) }
+                    try Bytes.withUInt64BE(position) { k in try txn.put(log.layout.events, key: k, value: r, flags: .append) }
                 }
                 try Self.putLink(txn, links, position: position, previous: previous)
                 if StoreLayout.indexesVersion(state.version, ofStream: state.id) {
-                    try txn.put(log.layout.streamPositions, key: Bytes.streamPositionKey(streamID: state.id, version: state.version),
-                                value: Bytes.uint64LE(position))
+                    try Bytes.withUInt64LE(position) { v in
+                        try Bytes.streamPositionKey(streamID: state.id, version: state.version).withUnsafeBytes { k in
+                            try txn.put(log.layout.streamPositions, key: k, value: v)
+                        }
+                    }
                 }
-                try txn.put(log.layout.eventIDs, key: event.id.bytes, value: Bytes.uint64LE(position), flags: .noOverwrite)
+                try event.id.withUnsafeBytes { k in
+                    try Bytes.withUInt64LE(position) { v in try txn.put(log.layout.eventIDs, key: k, value: v, flags: .noOverwrite) }
+                }
                 streamCache[StreamName(streamName)] = state
                 dirtyStreams.insert(StreamName(streamName))
                 positions[i] = position
@@ -307,8 +313,10 @@ struct EventLog: Sendable {
         mutating func finish() throws {
             for name in dirtyStreams {
                 let state = streamCache[name]!
-                try txn.put(log.layout.streams, key: name.bytes,
-                            value: Bytes.uint64LE(state.id) + Bytes.uint64LE(state.version) + Bytes.uint64LE(state.position!))
+                let value = (state.id.littleEndian, state.version.littleEndian, state.position!.littleEndian)
+                try name.bytes.withUnsafeBytes { k in
+                    try withUnsafeBytes(of: value) { v in try txn.put(log.layout.streams, key: k, value: v) }
+                }
             }
             dirtyStreams.removeAll()
             if let next = nextStreamID {

@@ -111,6 +111,14 @@ enum Bytes {
     @inline(__always) static func uint32LE(_ v: UInt32) -> [UInt8] {
         withUnsafeBytes(of: v.littleEndian) { Array($0) }
     }
+    /// `body` with the 8 big-endian bytes of `v`, on the stack.
+    @inline(__always) static func withUInt64BE<R>(_ v: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: v.bigEndian, body)
+    }
+    /// `body` with the 8 little-endian bytes of `v`, on the stack.
+    @inline(__always) static func withUInt64LE<R>(_ v: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: v.littleEndian, body)
+    }
     @inline(__always) static func readUInt64BE(_ raw: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt64 {
         UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }

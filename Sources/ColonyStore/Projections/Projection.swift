@@ -101,6 +101,30 @@ public struct ViewWriter {
         try txn.delete(database(table), key: key)
     }
 
+    /// `withValue(_:table:_:)` with the key's bytes in place (on the stack, in a record),
+    /// where making an array of them would allocate.
+    ///
+    /// ```swift
+    /// let count = try withUnsafeBytes(of: id.bigEndian) { key in try view.withValue(key) { $0?.count ?? 0 } }
+    /// ```
+    public func withValue<T>(_ key: UnsafeRawBufferPointer, table: String? = nil, _ body: (UnsafeRawBufferPointer?) throws -> T) throws -> T {
+        try body(txn.get(database(table), key: key))
+    }
+
+    /// `put(_:_:table:)` with the key's and the value's bytes in place. LMDB copies them.
+    ///
+    /// ```swift
+    /// try withUnsafeBytes(of: id.bigEndian) { key in try scratch.withUnsafeBytes { try view.put(key, $0) } }
+    /// ```
+    public func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, table: String? = nil) throws {
+        try txn.put(database(table), key: key, value: value)
+    }
+
+    /// `delete(_:table:)` with the key's bytes in place.
+    public func delete(_ key: UnsafeRawBufferPointer, table: String? = nil) throws {
+        try txn.delete(database(table), key: key)
+    }
+
     /// Calls `body` for each entry whose key starts with `prefix`, in key order, until it returns false.
     /// The buffers are valid only inside `body`, and only until the next write.
     public func scan(prefix: [UInt8], table: String? = nil, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {

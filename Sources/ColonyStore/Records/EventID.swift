@@ -68,6 +68,13 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible, Comparable {
         return out
     }
 
+    /// Calls `body` with the 16 big-endian bytes, on the stack (`bytes` allocates an array).
+    @inlinable
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let words = (high.bigEndian, low.bigEndian)
+        return try Swift.withUnsafeBytes(of: words, body)
+    }
+
     /// Lower-case UUID text: `0190f1c2-…`.
     public var description: String {
         let hex = Array("0123456789abcdef".utf8)
