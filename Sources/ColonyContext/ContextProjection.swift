@@ -511,10 +511,9 @@ final class ScopeCache {
             try states.change(i) { try change(&$0, needsBody: needsBody, body) }
             return
         }
-        let own = ArraySlice(scope)
-        var state = try loadHead(own)
+        var state = try loadHead(scope)
         try change(&state, needsBody: needsBody, body)
-        states.insert(Key(bytes: own, hash: hash), state)
+        states.insert(Key(bytes: state.scope, hash: hash), state)
     }
 
     /// One access to the state, in place: reading the stored state to pass it to `needsBody`
@@ -526,12 +525,25 @@ final class ScopeCache {
         try body(&state)
     }
 
-    private func loadHead(_ scope: ArraySlice<UInt8>) throws -> ScopeState {
-        guard let head = try scope.withUnsafeBytes({ key in try view.withValue(key) { $0.map { [UInt8]($0) } } }) else {
+    /// The scope's state from its stored head. One array holds a copy of the head and, after
+    /// it, the scope's bytes, which the state keeps as a slice (one malloc instead of two).
+    private func loadHead(_ key: UnsafeBufferPointer<UInt8>) throws -> ScopeState {
+        var headLength = 0
+        let bytes: [UInt8] = try view.withValue(UnsafeRawBufferPointer(key)) { head in
+            let stored = head ?? UnsafeRawBufferPointer(start: nil, count: 0)
+            headLength = head == nil ? -1 : stored.count
+            return [UInt8](unsafeUninitializedCapacity: stored.count + key.count) { buffer, count in
+                if !stored.isEmpty { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: stored) }
+                if !key.isEmpty { UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[stored.count...]).copyMemory(from: UnsafeRawBufferPointer(key)) }
+                count = stored.count + key.count
+            }
+        }
+        let scope = bytes[max(headLength, 0)...]
+        guard headLength >= 0 else {
             if try ScopeState.withBodyKey(scope, { key in try view.withValue(key) { $0 == nil } }) { return ScopeState(scope: scope) }
             throw corrupt(scope, "a body without a head")
         }
-        do { return try ScopeState.decode(head: head, scope: scope) } catch let e as ByteReader.Failure {
+        do { return try ScopeState.decode(head: bytes, length: headLength, scope: scope) } catch let e as ByteReader.Failure {
             throw corrupt(scope, e.reason)
         }
     }

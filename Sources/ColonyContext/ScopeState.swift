@@ -319,9 +319,14 @@ struct ScopeState {
     /// A scope's state from its head alone: counters and unfolded events; the body is not
     /// loaded (`bodyLoaded` false) until `decodeBody`.
     static func decode(head: [UInt8], scope: ArraySlice<UInt8>) throws -> ScopeState {
+        try decode(head: head, length: head.count, scope: scope)
+    }
+
+    /// `decode(head:scope:)` of the first `length` bytes of `head` (the rest may be the scope's).
+    static func decode(head: [UInt8], length: Int, scope: ArraySlice<UInt8>) throws -> ScopeState {
         var s = ScopeState(scope: scope)
         s.bodyLoaded = false
-        var r = ByteReader(bytes: head)
+        var r = ByteReader(bytes: head, end: length)
         guard try r.u8() == format else { throw r.failure("unknown context view format") }
         try r.skip(Int(try r.u32()))
         _ = try r.u8()
@@ -401,14 +406,21 @@ struct ScopeState {
 struct ByteReader {
     struct Failure: Error { var reason: String }
     let bytes: [UInt8]
+    /// Where the value ends in `bytes`.
+    let end: Int
     var offset = 0
 
-    var atEnd: Bool { offset == bytes.count }
+    init(bytes: [UInt8], end: Int? = nil) {
+        self.bytes = bytes
+        self.end = min(end ?? bytes.count, bytes.count)
+    }
+
+    var atEnd: Bool { offset == end }
 
     func failure(_ reason: String) -> Failure { Failure(reason: "\(reason) at byte \(offset)") }
 
     mutating func need(_ n: Int) throws {
-        if n < 0 || offset + n > bytes.count { throw failure("truncated value") }
+        if n < 0 || offset + n > end { throw failure("truncated value") }
     }
     mutating func u8() throws -> UInt8 { try need(1); defer { offset += 1 }; return bytes[offset] }
     mutating func u16() throws -> UInt16 { try need(2); defer { offset += 2 }; return bytes.withUnsafeBytes { UInt16(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) } }
