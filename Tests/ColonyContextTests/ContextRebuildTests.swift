@@ -52,6 +52,45 @@ final class ContextRebuildTests: XCTestCase {
         XCTAssertEqual(try one.dumpContextView(), try many.dumpContextView())
     }
 
+    /// A batch's fragments are rendered into one array before it is applied (`applyRendered`),
+    /// reusing one members list from event to event; a single event is rendered on its own.
+    /// Both give the same bytes for every kind of payload: objects, payloads that are not
+    /// objects (right after an object, whose members must not carry over), payloads over the
+    /// limit shown cut, insights, and streams outside the view in the middle of a batch.
+    func test_aBatchRenderedAtOnceGivesTheSameViewBytesAsEventsAppliedOneByOne() async throws {
+        var rng = SplitMix(seed: 23)
+        var events: [NewEvent] = []
+        let payloads = [#"[1,2,{"text":"in an array"}]"#, #""just a string""#, "42", "null", #"{"text":"after","n":1}"#]
+        for i in 0..<700 {
+            let scope = "o\(rng.next() % 2)/p\(rng.next() % 4)/s\(rng.next() % 9)"
+            let id = EventID(high: 4, low: UInt64(i))
+            let time: Int64 = 1_700_000_000_000_000 + Int64(i) * 1000
+            let payload: String
+            var stream = scope, kind = "k\(rng.next() % 3)"
+            switch i % 9 {
+            case 0: payload = payloads[(i / 9) % payloads.count]
+            case 1: payload = #"{"text":"\#(String(repeating: "w", count: 2_100 + Int(rng.next() % 900)))","data":[\#(i)]}"#
+            case 2: kind = "insight"; payload = #"{"text":"insight \#(rng.next() % 15)","importance":0.\#(rng.next() % 10)}"#
+            case 3: stream = "agent:\(i % 5)"; payload = #"{"n":\#(i)}"#
+            default: payload = #"{"text":"event \#(i) \#(String(repeating: "v", count: Int(rng.next() % 400)))","data":{"i":\#(i)}}"#
+            }
+            events.append(NewEvent(id: id, stream: stream, kind: kind, payload: Array(payload.utf8), timeMicroseconds: time))
+        }
+        let one = try TemporaryStore(context: ContextProjection(recentEvents: 5, topInsights: 3))
+        let batched = try TemporaryStore(context: ContextProjection(recentEvents: 5, topInsights: 3))
+        for e in events { try await one.store.append(e) }
+        for chunk in stride(from: 0, to: events.count, by: 50) {
+            try await batched.store.append(Array(events[chunk..<min(chunk + 50, events.count)]))
+        }
+        let view = try one.dumpContextView()
+        XCTAssertGreaterThan(view.count, 100)
+        assertSameView(try batched.dumpContextView(), view)
+        // The cut payloads and the non-object ones reached the view as fragments.
+        let shown = view.values.map { String(decoding: $0, as: UTF8.self) }
+        XCTAssertTrue(shown.contains { $0.contains(#""truncated":true"#) })
+        XCTAssertTrue(shown.contains { $0.contains(#""payload":"just a string""#) })
+    }
+
     /// Default limits and payloads of mixed sizes, so that at the end some scopes hold events
     /// in their head value and others have just folded them into the body, by either rule
     /// (N events, or more than `foldBytes` of JSON).
