@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The instruction-count regression gate: what one append, one live apply and one
-# get_context cost in CPU instructions (valgrind's callgrind counts them exactly, so the
-# figure does not depend on the machine's load), against the baselines committed in
-# Benchmarks/gate/baselines.txt. A figure more than 10% above its baseline fails, naming
+# The instruction-count regression gate: what one append, one live apply, one
+# get_context and one bulk batch of 1,000 events cost in CPU instructions (valgrind's
+# callgrind counts them exactly, so the figure does not depend on the machine's load),
+# against the baselines committed in Benchmarks/gate/baselines.txt. A figure more than 10% above its baseline fails, naming
 # the benchmark.
 #
 #   scripts/regression-gate.sh            check (CI runs this after the tests)
@@ -68,17 +68,25 @@ run_get_context() {
     [ -d "$work/read" ] || "$gate" prepare "$work/read" 500
     instructions get_context "$work/read" "$1"
 }
+run_bulk() {
+    [ -d "$work/bulk-base" ] || "$gate" prepare-bulk "$work/bulk-base"
+    rm -rf "$work/bulk"
+    cp -r "$work/bulk-base" "$work/bulk"
+    instructions bulk "$work/bulk" "$1"
+}
 
 declare -A measured
 measured[append]=$(per_op append 200 600 run_append)
 measured[apply]=$(per_op apply 200 600 run_apply)
 measured[get_context]=$(per_op get_context 1000 5000 run_get_context)
+# Three batches are one cycle of the leaves' folds (see colony-gate's bulkBatch).
+measured[bulk]=$(per_op bulk 3 6 run_bulk)
 
 if $update; then
     {
         echo "# Instructions per operation (callgrind Ir, all threads), written by scripts/regression-gate.sh --update."
         echo "# The gate fails when a figure is more than ${tolerance_percent}% above its line here."
-        for name in append apply get_context; do echo "$name ${measured[$name]}"; done
+        for name in append apply get_context bulk; do echo "$name ${measured[$name]}"; done
     } > "$baselines"
     echo "regression-gate: wrote $baselines:" >&2
     grep -v '^#' "$baselines" >&2
@@ -87,7 +95,7 @@ fi
 
 [ -f "$baselines" ] || { echo "regression-gate: no baselines at $baselines (run with --update)" >&2; exit 1; }
 status=0
-for name in append apply get_context; do
+for name in append apply get_context bulk; do
     base=$(awk -v n="$name" '$1 == n { print $2 }' "$baselines")
     now=${measured[$name]}
     if [ -z "$base" ]; then

@@ -7,6 +7,8 @@
 //     colony-gate append DIR N           N log_event appends into a new store at DIR, one at a time, durable
 //     colony-gate apply DIR              rebuilds DIR's context view one event per transaction (live apply)
 //     colony-gate get_context DIR N      N get_context reads of DIR's scopes, in turn
+//     colony-gate prepare-bulk DIR       a store of 20,000 events in batches of 1,000 (run natively)
+//     colony-gate bulk DIR N             N more batches of 1,000 events into it, benchmark 3a's shape
 //
 // The store is opened as `colony serve` opens it (context and swarm views), so the swarm view's
 // cost of skipping a context event is in append and apply. Every workload is deterministic: the same events, the same order, one event per commit
@@ -21,7 +23,7 @@ func openStore(_ dir: String) throws -> ColonyStore {
     try Colony.open(at: dir, extra: [SwarmProjection()])
 }
 
-let usage = "usage: colony-gate prepare DIR EVENTS | append DIR N | apply DIR | get_context DIR N\n"
+let usage = "usage: colony-gate prepare DIR EVENTS | append DIR N | apply DIR | get_context DIR N | prepare-bulk DIR | bulk DIR N\n"
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data(message.utf8))
@@ -34,6 +36,23 @@ func logEvent(_ store: ColonyStore, _ i: Int) async throws {
                              kind: "note", data: Array(#"{"i":\#(i),"ok":true}"#.utf8),
                              id: EventID(high: 0x636f_6c6f_6e79_6761, low: UInt64(i + 1)))
 }
+
+/// Batch `b` of the bulk workload: events 1,000·b ..< 1,000·(b + 1), event i in leaf scope
+/// `o<j % 10>/p<j % 100>/s<j>` with j = i % 1,000 (so each batch touches every leaf once, and
+/// three batches make one cycle of folds), kind `event`, a 256-byte `{"text":…}` payload.
+func bulkBatch(_ b: Int) -> [NewEvent] {
+    (1_000 * b..<1_000 * (b + 1)).map { i in
+        let j = i % 1_000
+        return NewEvent(id: EventID(high: 0x636f_6c6f_6e79_6762, low: UInt64(i + 1)), stream: "o\(j % 10)/p\(j % 100)/s\(j)",
+                        kind: "event", payload: bulkPayload)
+    }
+}
+
+let bulkPayload: [UInt8] = {
+    let sentence = "the agent ran the test suite, found one flaky case in the writer and logged what it saw. "
+    let text = String(String(repeating: sentence, count: 3).prefix(256 - 11))
+    return Array((#"{"text":""# + text + #""}"#).utf8)
+}()
 
 func run() async throws {
     let args = CommandLine.arguments
@@ -61,6 +80,16 @@ func run() async throws {
         var bytes = 0
         for i in 0..<n { bytes &+= try store.context(of: "gate/s\(i % 100)").json.count }
         if bytes == 0 && n > 0 { fail("get_context answered nothing\n") }
+    case ("prepare-bulk", 3):
+        let store = try openStore(dir)
+        defer { store.close() }
+        for b in 0..<20 { try await store.append(bulkBatch(b)) }
+    case ("bulk", 4):
+        guard let n = Int(args[3]), n >= 0 else { fail(usage) }
+        let store = try openStore(dir)
+        defer { store.close() }
+        let first = Int(try store.headPosition()) / 1_000
+        for b in first..<(first + n) { try await store.append(bulkBatch(b)) }
     default:
         fail(usage)
     }
