@@ -24,6 +24,32 @@ final class JSONValidatorTests: XCTestCase {
         for text in valid { XCTAssertNil(failure(text), "\(text) is valid JSON") }
     }
 
+    /// Strings are scanned eight bytes at a time while all eight are plain ASCII: a byte that
+    /// needs a look is found wherever it falls in or across those words, with the offset the
+    /// byte-at-a-time scan gives.
+    func test_aByteThatNeedsALookIsFoundAtEveryOffsetOfAString() {
+        let plain = Array(repeating: UInt8(ascii: "a"), count: 24)
+        func string(_ inner: [UInt8]) -> [UInt8] { [UInt8(ascii: "\"")] + inner + [UInt8(ascii: "\"")] }
+        func described(_ bytes: [UInt8]) -> String? { failure(bytes).map { "\($0.reason)@\($0.offset)" } }
+        for k in 0..<20 {
+            func with(_ bytes: [UInt8]) -> [UInt8] { string(Array(plain[..<k]) + bytes + Array(plain[k...])) }
+            let at = 1 + k  // offset of the inserted bytes
+            for c: UInt8 in 0..<0x20 {
+                XCTAssertEqual(described(with([c])), "control character in string@\(at)", "0x\(c) at \(k)")
+            }
+            XCTAssertNil(failure(with([0x7F])), "DEL at \(k) needs no escape")
+            XCTAssertNil(failure(with(Array(#"\n"#.utf8))), "an escape at \(k)")
+            XCTAssertNil(failure(with(Array(#"\u00e9"#.utf8))), "a \\u escape at \(k)")
+            XCTAssertEqual(failure(with(Array(#"\x"#.utf8)))?.offset, at + 1, "a bad escape at \(k)")
+            XCTAssertEqual(described(with([UInt8(ascii: "\"")])), "unexpected data after the JSON value@\(at + 1)",
+                           "a quote at \(k) ends the string")
+            XCTAssertNil(failure(with(Array("é✓𝄞".utf8))), "UTF-8 at \(k)")
+            XCTAssertEqual(described(with([0xC3, 0x28])), "invalid UTF-8@\(at + 1)", "a bad continuation at \(k)")
+            XCTAssertEqual(described(with([0x80])), "invalid UTF-8@\(at)", "a stray continuation at \(k)")
+            XCTAssertEqual(failure([UInt8(ascii: "\"")] + Array(plain[..<k]))?.reason, "unterminated string", "unterminated after \(k)")
+        }
+    }
+
     func test_rejectsTrailingGarbageAtItsOffset() {
         XCTAssertEqual(failure("{} x")?.offset, 3)
         XCTAssertEqual(failure("1 2")?.offset, 2)

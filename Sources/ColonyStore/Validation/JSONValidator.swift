@@ -152,6 +152,11 @@ public struct JSONValidator {
         let start = index
         index += 1
         while index < bytes.count {
+            // Eight plain bytes at a time: a payload's text is mostly ASCII that needs no look.
+            while index + 8 <= bytes.count, JSONValidator.plain(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+            }
+            guard index < bytes.count else { break }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") { index += 1; return }
             if b == UInt8(ascii: "\\") {
@@ -177,6 +182,20 @@ public struct JSONValidator {
             try utf8Sequence()
         }
         throw Failure(reason: "unterminated string", offset: start)
+    }
+
+    /// Whether none of the eight bytes in `x` ends a string, starts an escape or needs a closer
+    /// look: none is `"`, `\`, a control character (below 0x20) or a byte of a multi-byte UTF-8
+    /// sequence (0x80 and above). Exact, by the "has a zero byte" and "has a byte less than n"
+    /// bit tricks, each of which sets the high bit of some byte exactly when such a byte exists
+    /// (the second needs bytes below 0x80, which the last term makes the only case that passes).
+    @inline(__always) static func plain(_ x: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote
+        let hasBackslash = (backslash &- ones) & ~backslash
+        let hasControl = (x &- ones &* 0x20) & ~x
+        return (x | hasQuote | hasBackslash | hasControl) & (ones &* 0x80) == 0
     }
 
     @inline(__always) static func isHex(_ b: UInt8) -> Bool {
