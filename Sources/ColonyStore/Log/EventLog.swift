@@ -173,8 +173,10 @@ struct EventLog: Sendable {
         let txn: WriteTransaction
         private let links: Database
         private(set) var nextPosition: UInt64
-        private var streamCache: [StreamName: StreamHead] = [:]
-        private var dirtyStreams: Set<StreamName> = []
+        /// The streams this transaction read or wrote: their heads (nil: no such stream yet), and
+        /// whether `finish` must write them. One dictionary, so that an event's write costs two
+        /// hashes of its stream's name rather than four (callgrind's bulk gate workload).
+        private var streamCache: [StreamName: CachedStream] = [:]
         private var nextStreamID: UInt64?
         /// Every event written by this transaction, in order, for the projections.
         private(set) var appended: [RecordedEvent] = []
@@ -187,11 +189,20 @@ struct EventLog: Sendable {
             self.nextPosition = try log.head(txn) + 1
         }
 
+        struct CachedStream {
+            var head: StreamHead?
+            var dirty = false
+        }
+
         /// The stream's head, with its position filled in (from `stream-positions` for a
-        /// format-1 value), so the next event can link to it.
+        /// format-1 value), so the next event can link to it. A stream that does not exist is
+        /// remembered as such: this transaction is the only writer.
         private mutating func streamState(_ name: [UInt8]) throws -> StreamHead? {
-            if let cached = streamCache[StreamName(name)] { return cached }
-            guard var state = try log.stream(name, txn) else { return nil }
+            if let cached = streamCache[StreamName(name)] { return cached.head }
+            guard var state = try log.stream(name, txn) else {
+                streamCache[StreamName(name)] = CachedStream(head: nil)
+                return nil
+            }
             if state.position == nil {
                 guard let p = try log.indexedPosition(streamID: state.id, version: state.version, txn) else {
                     throw StoreError.corruptView(view: "stream-positions", key: "\(state.id)/\(state.version)",
@@ -199,7 +210,7 @@ struct EventLog: Sendable {
                 }
                 state.position = p
             }
-            streamCache[StreamName(name)] = state
+            streamCache[StreamName(name)] = CachedStream(head: state)
             return state
         }
 
@@ -210,15 +221,18 @@ struct EventLog: Sendable {
             var positions = [UInt64](repeating: 0, count: batch.count)
             var isNew = [Bool](repeating: true, count: batch.count)
             var seenInBatch: [EventID: Int] = [:]
+            if batch.count > 1 { seenInBatch.reserveCapacity(batch.count) }
+            streamCache.reserveCapacity(streamCache.count + batch.count)
             var duplicates = 0
             for (i, event) in batch.enumerated() {
-                if let earlier = seenInBatch[event.id] {
+                // The index of the first event with this id, inserted if there is none: one hash.
+                let earlier = batch.count > 1 ? Self.current(&seenInBatch[event.id, default: i]) : i
+                if earlier != i {
                     guard EventLog.sameContent(batch[earlier], event) else { throw StoreError.duplicateEventIDInBatch(id: event.id) }
                     isNew[i] = false
                     duplicates += 1
                     continue
                 }
-                seenInBatch[event.id] = i
                 if let existing = try log.position(of: event.id, txn) {
                     guard let stored = try log.event(at: existing, txn) else {
                         throw StoreError.corruptView(view: "event-ids", key: event.id.description, reason: "points at missing position \(existing)")
@@ -251,7 +265,9 @@ struct EventLog: Sendable {
             var version: UInt64 = 0
             for (i, event) in batch.enumerated() where isNew[i] {
                 let streamName = streamNames[i]
-                var state = try streamState(streamName) ?? StreamHead(id: try allocateStreamID(), version: 0, position: 0)
+                let key = StreamName(streamName)
+                var cached = streamCache[key]!  // loaded above
+                var state = try cached.head ?? StreamHead(id: try allocateStreamID(), version: 0, position: 0)
                 let previous = state.position ?? 0
                 state.version += 1
                 state.position = nextPosition
@@ -273,8 +289,9 @@ struct EventLog: Sendable {
                 try event.id.withUnsafeBytes { k in
                     try Bytes.withUInt64LE(position) { v in try txn.put(log.layout.eventIDs, key: k, value: v, flags: .noOverwrite) }
                 }
-                streamCache[StreamName(streamName)] = state
-                dirtyStreams.insert(StreamName(streamName))
+                cached.head = state
+                cached.dirty = true
+                streamCache[key] = cached
                 positions[i] = position
                 nextPosition += 1
                 let layout = EventRecord.Layout(kindLength: event.kind.utf8.count, streamLength: streamName.count,
@@ -282,7 +299,7 @@ struct EventLog: Sendable {
                 appended.append(RecordedEvent(position: position, storage: record, layout: layout))
             }
             for i in batch.indices where positions[i] == 0 { positions[i] = positions[seenInBatch[batch[i].id]!] }
-            if let state = streamCache[StreamName(lastStream)] { version = state.version }
+            if let state = streamCache[StreamName(lastStream)]?.head { version = state.version }
             return AppendResult(positions: positions, duplicates: duplicates, streamVersion: version)
         }
 
@@ -309,16 +326,20 @@ struct EventLog: Sendable {
             return id
         }
 
-        /// Writes stream heads and the stream id counter. Call once before commit.
+        /// The value an `inout` access reaches (with `default:`, inserting it if the key is absent).
+        @inline(__always)
+        private static func current(_ value: inout Int) -> Int { value }
+
+        /// Writes stream heads and the stream id counter. Call once, before commit.
         mutating func finish() throws {
-            for name in dirtyStreams {
-                let state = streamCache[name]!
+            for (name, cached) in streamCache where cached.dirty {
+                let state = cached.head!
                 let value = (state.id.littleEndian, state.version.littleEndian, state.position!.littleEndian)
                 try name.bytes.withUnsafeBytes { k in
                     try withUnsafeBytes(of: value) { v in try txn.put(log.layout.streams, key: k, value: v) }
                 }
             }
-            dirtyStreams.removeAll()
+            streamCache.removeAll()
             if let next = nextStreamID {
                 try txn.put(log.layout.meta, key: StoreLayout.nextStreamIDKey, value: Bytes.uint64LE(next))
             }
