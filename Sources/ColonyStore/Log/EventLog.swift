@@ -225,9 +225,10 @@ struct EventLog: Sendable {
             streamCache.reserveCapacity(streamCache.count + batch.count)
             var duplicates = 0
             for (i, event) in batch.enumerated() {
-                // The index of the first event with this id, inserted if there is none: one hash.
-                let earlier = batch.count > 1 ? Self.current(&seenInBatch[event.id, default: i]) : i
-                if earlier != i {
+                // One hash for a new id: its index is stored, and a duplicate's returned. (The
+                // `default:` subscript did that too, but boxed its autoclosure: a malloc per event.)
+                if batch.count > 1, let earlier = seenInBatch.updateValue(i, forKey: event.id) {
+                    seenInBatch[event.id] = earlier  // the first event's index stays
                     guard EventLog.sameContent(batch[earlier], event) else { throw StoreError.duplicateEventIDInBatch(id: event.id) }
                     isNew[i] = false
                     duplicates += 1
@@ -325,10 +326,6 @@ struct EventLog: Sendable {
             nextStreamID = id + 1
             return id
         }
-
-        /// The value an `inout` access reaches (with `default:`, inserting it if the key is absent).
-        @inline(__always)
-        private static func current(_ value: inout Int) -> Int { value }
 
         /// Writes stream heads and the stream id counter. Call once, before commit.
         mutating func finish() throws {
