@@ -174,8 +174,9 @@ struct EventLog: Sendable {
         private let links: Database
         private(set) var nextPosition: UInt64
         /// The streams this transaction read or wrote: their heads (nil: no such stream yet), and
-        /// whether `finish` must write them. One dictionary, so that an event's write costs two
-        /// hashes of its stream's name rather than four (callgrind's bulk gate workload).
+        /// whether `finish` must write them. One dictionary: an event's write looks its stream up and
+        /// stores it back, with no set of dirty streams to insert into as well (callgrind's bulk
+        /// gate workload).
         private var streamCache: [StreamName: CachedStream] = [:]
         private var nextStreamID: UInt64?
         /// Every event written by this transaction, in order, for the projections.
