@@ -185,17 +185,15 @@ public struct JSONValidator {
     }
 
     /// Whether none of the eight bytes in `x` ends a string, starts an escape or needs a closer
-    /// look: none is `"`, `\`, a control character (below 0x20) or a byte of a multi-byte UTF-8
-    /// sequence (0x80 and above). Exact, by the "has a zero byte" and "has a byte less than n"
-    /// bit tricks, each of which sets the high bit of some byte exactly when such a byte exists
-    /// (the second needs bytes below 0x80, which the last term makes the only case that passes).
+    /// look: none is `"` or `\` (`JSONText.holdsQuoteOrBackslash`, which the skipping reader
+    /// uses), a control character (below 0x20) or a byte of a multi-byte UTF-8 sequence (0x80
+    /// and above). The control test is the "has a byte less than n" bit trick, which sets the
+    /// high bit of some byte exactly when such a byte exists if every byte is below 0x80, the
+    /// only case that passes.
     @inline(__always) static func plain(_ x: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
-        let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
-        let hasQuote = (quote &- ones) & ~quote
-        let hasBackslash = (backslash &- ones) & ~backslash
         let hasControl = (x &- ones &* 0x20) & ~x
-        return (x | hasQuote | hasBackslash | hasControl) & (ones &* 0x80) == 0
+        return (x | hasControl) & (ones &* 0x80) == 0 && !JSONText.holdsQuoteOrBackslash(x)
     }
 
     @inline(__always) static func isHex(_ b: UInt8) -> Bool {
