@@ -16,6 +16,20 @@ final class ProjectionTests: StoreTestCase {
         XCTAssertNil(try store.summary(of: "beta"))
     }
 
+    /// `ViewWriter`'s raw-buffer calls (keys made on the stack, values read in place) store,
+    /// find and remove what the array calls do, live and in a rebuild.
+    func test_aProjectionWritingWithRawBuffersKeepsItsView() async throws {
+        let store = try openStore(projections: [RawBufferProjection()])
+        try await store.append([event("a", kind: "keep"), event("a", kind: "gone"), event("a", kind: "drop")])
+        try await store.append(event("b", kind: "keep"))
+        let expected = [(1, "keep"), (3, "drop"), (4, "keep")].map { position, kind in
+            ViewEntry(key: withUnsafeBytes(of: UInt64(position).bigEndian) { Array($0) }, value: Array(kind.utf8))
+        }
+        XCTAssertEqual(try store.dump(view: "raw-buffers"), expected)
+        try store.rebuild(view: "raw-buffers")
+        XCTAssertEqual(try store.dump(view: "raw-buffers"), expected)
+    }
+
     func test_viewCheckpointEqualsTheHead() async throws {
         let store = try openStore(projections: [StreamSummaryProjection()])
         for i in 0..<5 { try await store.append(events("s\(i % 2)", count: i + 1)) }
@@ -185,6 +199,25 @@ struct KindIndexProjection: Projection {
             let n = try view.withValue(key) { $0.map { $0.loadUnaligned(as: UInt64.self) } } ?? 0
             try view.put(key, withUnsafeBytes(of: n + 1) { Array($0) })
             try view.put(key, withUnsafeBytes(of: e.position) { Array($0) }, table: "last")
+        }
+    }
+}
+
+/// Position (big-endian, on the stack) → kind, written with `ViewWriter`'s raw-buffer calls only.
+/// An event of kind "drop" removes the entry of the position before it, if that entry is there.
+private struct RawBufferProjection: Projection {
+    let name = "raw-buffers"
+    let version: UInt32 = 1
+
+    func apply(_ events: [RecordedEvent], to view: ViewWriter) throws {
+        for event in events {
+            try withUnsafeBytes(of: event.position.bigEndian) { key in
+                try event.kindBytes.withUnsafeBytes { try view.put(key, $0) }
+            }
+            guard event.kindBytes.elementsEqual("drop".utf8) else { continue }
+            try withUnsafeBytes(of: (event.position - 1).bigEndian) { key in
+                if try view.withValue(key, { $0 != nil }) { try view.delete(key) }
+            }
         }
     }
 }
