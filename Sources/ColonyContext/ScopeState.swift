@@ -434,10 +434,11 @@ struct ByteReader {
     }
     mutating func u8() throws -> UInt8 { try need(1); defer { offset += 1 }; return bytes[offset] }
     mutating func u16() throws -> UInt16 { try need(2); defer { offset += 2 }; return bytes.withUnsafeBytes { UInt16(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) } }
-    mutating func u32() throws -> UInt32 { try need(4); defer { offset += 4 }; return bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) } }
-    mutating func u64() throws -> UInt64 { try need(8); defer { offset += 8 }; return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) } }
+    mutating func u32() throws -> UInt32 { try need(4); defer { offset += 4 }; return u32(at: offset) }
+    mutating func u64() throws -> UInt64 { try need(8); defer { offset += 8 }; return u64(at: offset) }
     mutating func skip(_ n: Int) throws { try need(n); offset += n }
-    /// The field at `at`, which a `skip` over it has bounds-checked already.
+    /// The field at `at`, which `need` (through a `skip` over it, or `u32()`/`u64()`) has
+    /// bounds-checked already.
     func u32(at: Int) -> UInt32 { bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) } }
     func u64(at: Int) -> UInt64 { bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)) } }
     mutating func slice(_ n: Int) throws -> ArraySlice<UInt8> { try need(n); defer { offset += n }; return bytes[offset..<(offset + n)] }
