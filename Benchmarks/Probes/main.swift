@@ -82,6 +82,9 @@ case "bulk":
                  batches, size, percentile(times, 0.5), percentile(times, 0.9),
                  (userCPUSeconds() - cpu0) * 1e6 / Double(batches * size),
                  (io1.logical - io0.logical) / 1e6 / Double(batches), (io1.physical - io0.physical) / 1e6 / Double(batches)))
+    let s = try store.statistics()
+    print(String(format: "bulk: writer's transaction work p50 %.1f ms, commit (pages written and synced) p50 %.1f ms",
+                 Double(s.batchWork.p50Nanoseconds) / 1e6, Double(s.batchCommit.p50Nanoseconds) / 1e6))
     store.close()
 case "concurrent":
     guard args.count >= 5, let callers = Int(args[3]), let seconds = Double(args[4]) else { usage() }
