@@ -100,6 +100,7 @@ final class TransactionFullTests: StoreTestCase {
 
         guard case StoreError.storage(let lmdb)? = error else { return XCTFail("expected a storage error, got \(String(describing: error))") }
         XCTAssertEqual(lmdb.code, LMDBError.transactionFull)
+        XCTAssertTrue("\(error!)".contains("split the append into smaller ones"), "the error says what to do: \(error!)")
         XCTAssertEqual(try store.headPosition(), 240, "nothing of the refused append was written")
         XCTAssertNil(try store.withView("dirty-limit") { try $0.get(Array("big".utf8)) })
         try await store.append(events("after", count: 5))

@@ -77,6 +77,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .projectionFailed(let n, let r): return "projection \(n) failed: \(r)"
         case .invalidArgument(let m): return m
         case .unknownView(let n): return "no view named \(n) is registered"
+        case .storage(let e) where e.code == LMDBError.transactionFull:
+            return "storage error: \(e); one append (or one rebuild step) wrote more than one LMDB transaction can hold: split the append into smaller ones"
         case .storage(let e): return "storage error: \(e)"
         case .notAStore(let p, let r): return "\(p) is not a Colony store: \(r)"
         case .destinationExists(let p): return "\(p) exists and is not empty; refusing to write over it"
