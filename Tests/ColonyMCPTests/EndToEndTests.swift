@@ -6,8 +6,9 @@ import Glibc
 
 /// The end-to-end scripts in Tests/e2e, run against the `colony` built next to
 /// this test bundle: the official MCP Python SDK in both protocol versions, a
-/// malformed-input corpus over raw pipes, two servers on one store, and servers
-/// killed with SIGKILL while three of them write.
+/// malformed-input corpus over raw pipes, two servers on one store, servers
+/// killed with SIGKILL while three of them write, and power cuts simulated from a
+/// record of their writes and flushes.
 ///
 /// Needs `python3` with the MCP SDK (`./scripts/bootstrap.sh` installs it) and a
 /// built `colony` (`swift build --build-tests` builds it with the tests).
@@ -34,6 +35,13 @@ final class EndToEndTests: XCTestCase {
     /// SIGKILL of servers under multi-process write load (COLONY_FAULT_CYCLES, default 20).
     func testKilledServersLoseNoAcknowledgedWrite() throws {
         try runScript("test_server_kill.py")
+    }
+
+    /// A power cut simulated from a record of every write and flush of data.mdb (a preloaded
+    /// shim): at crash points throughout three servers' writes, the file as the disk could hold
+    /// it keeps every acknowledged event and verifies clean (COLONY_POWER_LOSS_POINTS, default 40).
+    func testAPowerCutAtAnyMomentLosesNoAcknowledgedWrite() throws {
+        try runScript("test_power_loss.py")
     }
 
     // MARK: Running a script

@@ -3,7 +3,8 @@
 
     python3 Tests/e2e/run.py --colony .build/debug/colony [--http URL] [--timeout 180] [script …]
 
-Scripts: test_stdio.py, test_malformed.py, test_multiprocess.py, test_http.py, test_server_kill.py (default: all).
+Scripts: test_stdio.py, test_malformed.py, test_multiprocess.py, test_http.py, test_server_kill.py,
+test_power_loss.py (default: all).
 With --http URL, test_stdio.py also runs against that running Streamable HTTP server.
 Needs the Python MCP SDK (`./scripts/bootstrap.sh` installs it).
 Exit code: 0 when every script passed, 1 otherwise.
@@ -18,7 +19,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = ["test_stdio.py", "test_malformed.py", "test_multiprocess.py", "test_http.py", "test_server_kill.py"]
+SCRIPTS = ["test_stdio.py", "test_malformed.py", "test_multiprocess.py", "test_http.py", "test_server_kill.py",
+           "test_power_loss.py"]
 
 
 def main() -> int:

@@ -1,0 +1,231 @@
+// An LD_PRELOAD shim that records, in order, every write to one file and every flush of it,
+// so that Tests/e2e/test_power_loss.py can rebuild the file as a power cut at any moment
+// could have left it: what a completed flush covered, the writes made on an O_DSYNC/O_SYNC
+// descriptor, and any subset of the writes since.
+//
+//   POWERLOSS_LOG=/path/to/log      the record log (appended to, one write(2) per record)
+//   POWERLOSS_MATCH=/store/data.mdb the file to record (a path suffix)
+//
+// Records: a 32-byte header {u8 type, 3 pad, u32 pid, u64 a, u64 b, u64 length} and `length`
+// bytes of data. Types:
+//   'W' a write that returned: a = offset, b = 1 if the descriptor is O_DSYNC/O_SYNC, data = bytes written
+//   'B' a flush (fsync, fdatasync) begins: a = flush id
+//   'S' that flush returned 0: a = flush id
+//   'T' ftruncate: a = length
+// Another process may append its own records (the test appends 'A', an acknowledgement).
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define MAX_FDS 65536
+static volatile unsigned char tracked[MAX_FDS];  // 0 no, 1 yes, 2 yes and O_DSYNC/O_SYNC
+static int log_fd = -1;
+static uint64_t next_flush = 1;
+
+struct header { uint8_t type; uint8_t pad[3]; uint32_t pid; uint64_t a, b, length; };
+
+static void *real(const char *name) { return dlsym(RTLD_NEXT, name); }
+
+static int open_log(void) {
+    if (__atomic_load_n(&log_fd, __ATOMIC_ACQUIRE) >= 0) return log_fd;
+    const char *path = getenv("POWERLOSS_LOG");
+    if (!path) return -1;
+    int (*o)(const char *, int, ...) = real("open");
+    int fd = o(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    int expected = -1;
+    if (!__atomic_compare_exchange_n(&log_fd, &expected, fd, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        int (*c)(int) = real("close");
+        c(fd);
+    }
+    return log_fd;
+}
+
+static void record(uint8_t type, uint64_t a, uint64_t b, const struct iovec *iov, int iovcnt, size_t length) {
+    int fd = open_log();
+    if (fd < 0) return;
+    size_t total = sizeof(struct header) + length;
+    unsigned char *buf = malloc(total);
+    if (!buf) abort();
+    struct header h = { type, {0, 0, 0}, (uint32_t)getpid(), a, b, length };
+    memcpy(buf, &h, sizeof h);
+    size_t at = sizeof h, left = length;
+    for (int i = 0; i < iovcnt && left > 0; i++) {
+        size_t n = iov[i].iov_len < left ? iov[i].iov_len : left;
+        memcpy(buf + at, iov[i].iov_base, n);
+        at += n;
+        left -= n;
+    }
+    ssize_t (*w)(int, const void *, size_t) = real("write");
+    // O_APPEND: the kernel appends the whole record at once, so records of several threads and
+    // processes never interleave.
+    if (w(fd, buf, total) != (ssize_t)total) abort();
+    free(buf);
+}
+
+static int matches(const char *path) {
+    const char *suffix = getenv("POWERLOSS_MATCH");
+    if (!suffix || !path) return 0;
+    size_t n = strlen(path), m = strlen(suffix);
+    return n >= m && strcmp(path + n - m, suffix) == 0;
+}
+
+static void track(int fd, const char *path, int flags) {
+    if (fd < 0 || fd >= MAX_FDS) return;
+    tracked[fd] = matches(path) ? ((flags & (O_DSYNC | O_SYNC)) ? 2 : 1) : 0;
+}
+
+static int is_tracked(int fd) { return fd >= 0 && fd < MAX_FDS && tracked[fd]; }
+
+#define OPEN_MODE(flags, mode) \
+    mode_t mode = 0; \
+    if ((flags) & (O_CREAT | O_TMPFILE)) { va_list ap; va_start(ap, flags); mode = va_arg(ap, mode_t); va_end(ap); }
+
+int open(const char *path, int flags, ...) {
+    OPEN_MODE(flags, mode)
+    int (*o)(const char *, int, ...) = real("open");
+    int fd = o(path, flags, mode);
+    track(fd, path, flags);
+    return fd;
+}
+int open64(const char *path, int flags, ...) {
+    OPEN_MODE(flags, mode)
+    int (*o)(const char *, int, ...) = real("open64");
+    int fd = o(path, flags, mode);
+    track(fd, path, flags);
+    return fd;
+}
+int openat(int dir, const char *path, int flags, ...) {
+    OPEN_MODE(flags, mode)
+    int (*o)(int, const char *, int, ...) = real("openat");
+    int fd = o(dir, path, flags, mode);
+    track(fd, path, flags);
+    return fd;
+}
+int openat64(int dir, const char *path, int flags, ...) {
+    OPEN_MODE(flags, mode)
+    int (*o)(int, const char *, int, ...) = real("openat64");
+    int fd = o(dir, path, flags, mode);
+    track(fd, path, flags);
+    return fd;
+}
+int close(int fd) {
+    if (fd >= 0 && fd < MAX_FDS) tracked[fd] = 0;
+    int (*c)(int) = real("close");
+    return c(fd);
+}
+
+static ssize_t wrote(int fd, ssize_t n, off_t offset, const struct iovec *iov, int iovcnt) {
+    if (n > 0) record('W', (uint64_t)offset, tracked[fd] == 2, iov, iovcnt, (size_t)n);
+    return n;
+}
+
+ssize_t pwrite(int fd, const void *data, size_t count, off_t offset) {
+    ssize_t (*p)(int, const void *, size_t, off_t) = real("pwrite");
+    ssize_t n = p(fd, data, count, offset);
+    if (!is_tracked(fd)) return n;
+    int saved = errno;
+    struct iovec v = { (void *)data, count };
+    wrote(fd, n, offset, &v, 1);
+    errno = saved;
+    return n;
+}
+ssize_t pwrite64(int fd, const void *data, size_t count, off_t offset) {
+    ssize_t (*p)(int, const void *, size_t, off_t) = real("pwrite64");
+    ssize_t n = p(fd, data, count, offset);
+    if (!is_tracked(fd)) return n;
+    int saved = errno;
+    struct iovec v = { (void *)data, count };
+    wrote(fd, n, offset, &v, 1);
+    errno = saved;
+    return n;
+}
+ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset) {
+    ssize_t (*p)(int, const struct iovec *, int, off_t) = real("pwritev");
+    ssize_t n = p(fd, iov, iovcnt, offset);
+    if (!is_tracked(fd)) return n;
+    int saved = errno;
+    wrote(fd, n, offset, iov, iovcnt);
+    errno = saved;
+    return n;
+}
+ssize_t pwritev64(int fd, const struct iovec *iov, int iovcnt, off_t offset) {
+    ssize_t (*p)(int, const struct iovec *, int, off_t) = real("pwritev64");
+    ssize_t n = p(fd, iov, iovcnt, offset);
+    if (!is_tracked(fd)) return n;
+    int saved = errno;
+    wrote(fd, n, offset, iov, iovcnt);
+    errno = saved;
+    return n;
+}
+ssize_t write(int fd, const void *data, size_t count) {
+    ssize_t (*w)(int, const void *, size_t) = real("write");
+    if (!is_tracked(fd)) return w(fd, data, count);
+    off_t (*l)(int, off_t, int) = real("lseek");
+    off_t offset = l(fd, 0, SEEK_CUR);
+    ssize_t n = w(fd, data, count);
+    int saved = errno;
+    struct iovec v = { (void *)data, count };
+    wrote(fd, n, offset, &v, 1);
+    errno = saved;
+    return n;
+}
+ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
+    ssize_t (*w)(int, const struct iovec *, int) = real("writev");
+    if (!is_tracked(fd)) return w(fd, iov, iovcnt);
+    off_t (*l)(int, off_t, int) = real("lseek");
+    off_t offset = l(fd, 0, SEEK_CUR);
+    ssize_t n = w(fd, iov, iovcnt);
+    int saved = errno;
+    wrote(fd, n, offset, iov, iovcnt);
+    errno = saved;
+    return n;
+}
+
+static int flushed(int fd, int (*f)(int)) {
+    if (!is_tracked(fd)) return f(fd);
+    uint64_t id = __atomic_fetch_add(&next_flush, 1, __ATOMIC_RELAXED) | ((uint64_t)getpid() << 32);
+    record('B', id, 0, NULL, 0, 0);
+    int r = f(fd);
+    int saved = errno;
+    if (r == 0) record('S', id, 0, NULL, 0, 0);
+    errno = saved;
+    return r;
+}
+int fdatasync(int fd) { return flushed(fd, (int (*)(int))real("fdatasync")); }
+int fsync(int fd) { return flushed(fd, (int (*)(int))real("fsync")); }
+
+int ftruncate(int fd, off_t length) {
+    int (*t)(int, off_t) = real("ftruncate");
+    int r = t(fd, length);
+    if (r == 0 && is_tracked(fd)) { int saved = errno; record('T', (uint64_t)length, 0, NULL, 0, 0); errno = saved; }
+    return r;
+}
+int ftruncate64(int fd, off_t length) {
+    int (*t)(int, off_t) = real("ftruncate64");
+    int r = t(fd, length);
+    if (r == 0 && is_tracked(fd)) { int saved = errno; record('T', (uint64_t)length, 0, NULL, 0, 0); errno = saved; }
+    return r;
+}
+
+// The _FORTIFY_SOURCE entry points of open without a mode.
+int __open_2(const char *path, int flags) {
+    int (*o)(const char *, int) = real("__open_2");
+    int fd = o(path, flags);
+    track(fd, path, flags);
+    return fd;
+}
+int __open64_2(const char *path, int flags) {
+    int (*o)(const char *, int) = real("__open64_2");
+    int fd = o(path, flags);
+    track(fd, path, flags);
+    return fd;
+}
