@@ -19,6 +19,9 @@ and checks, on a copy of that file alone:
 - `colony export` reads it, positions are dense from 1, no event is stored twice, and every
   event acknowledged before the crash point is there at the position it was acknowledged with;
 - `colony verify` finds nothing wrong (records, indexes, views equal to a rebuild).
+Then the same for the offline CLI: `colony import` of that store's export in batches of 7 lines
+(its exit acknowledges every event; before it, the store must hold a prefix of the file), then
+a `colony rebuild` in chunks of 16 events, through its shadow tables and its swap.
 Exits 1 when a check fails. Needs a C compiler (cc, gcc or the Swift toolchain's clang).
 """
 
@@ -168,7 +171,10 @@ def disk_at(records: list[tuple], crash: int, keep_volatile: float, rng: random.
     return bytes(image)
 
 
-def check_state(colony: str, work: str, image: bytes, acked: dict[str, int], label: str) -> None:
+def check_state(colony: str, work: str, image: bytes, acked: dict[str, int], label: str,
+                prefix: list[str] | None = None) -> None:
+    """The store a crash left: opens, dense, holds every acknowledged event where it was
+    acknowledged (and, with `prefix`, exactly a prefix of those ids in order), verifies clean."""
     store = os.path.join(work, "crash")
     shutil.rmtree(store, ignore_errors=True)
     os.makedirs(store)
@@ -186,8 +192,106 @@ def check_state(colony: str, work: str, image: bytes, acked: dict[str, int], lab
         where[e["id"]] = e["position"]
     lost = [i for i, position in acked.items() if where.get(i) != position]
     check(not lost, f"{label}: {len(lost)} of {len(acked)} acknowledged events missing or moved, e.g. {lost[:2]}")
+    if prefix is not None:
+        ids = [e["id"] for e in log]
+        check(ids == prefix[:len(ids)], f"{label}: the {len(ids)} events are not the first {len(ids)} of the imported file")
     r = subprocess.run([colony, "verify", "--store", store], capture_output=True, text=True, timeout=120)
     check(r.returncode == 0, f"{label}: verify exit {r.returncode}: {r.stdout[-600:]} {r.stderr[-300:]}")
+
+
+def durable_store_from(records: list[tuple]) -> int:
+    """The first crash point at which a commit's meta page (a write of under a page into the
+    first two pages; creating the file writes both whole) is on the disk: through an O_DSYNC
+    descriptor, or covered by a flush that began after it."""
+    meta = next(i for i, r in enumerate(records) if r[0] == "W" and r[2] < 8192 and len(r[4]) < 4096)
+    if records[meta][3] == 1:
+        return meta + 1
+    begun_after = {r[2] for r in records[meta + 1:] if r[0] == "B"}
+    return next(i + 1 for i, r in enumerate(records) if r[0] == "S" and r[2] in begun_after)
+
+
+def check_points(colony: str, work: str, records: list[tuple], points: list[int], rng: random.Random,
+                 label: str, prefix: list[str] | None = None) -> int:
+    """Checks the crash states at `points`; returns how many."""
+    acks = [i + 1 for i, r in enumerate(records) if r[0] == "A"]
+    checked = 0
+    for crash in points:
+        acked = {r[4].decode(): r[2] for r in records[:crash] if r[0] == "A"}
+        for keep in (0.0, 0.5, 1.0) if crash == len(records) or crash in acks[-3:] else (0.0, 0.5):
+            check_state(colony, work, disk_at(records, crash, keep, rng), acked,
+                        f"{label}: crash before record {crash} of {len(records)} ({len(acked)} acknowledged, "
+                        f"{int(keep * 100)}% of unflushed writes kept)", prefix)
+            checked += 1
+        if len(FAILURES) > 5:
+            break
+    return checked
+
+
+def serve_scenario(args, work: str, shim: str, rng: random.Random) -> str:
+    """Three servers answer log_event/log_insight calls; returns their store."""
+    store, log = os.path.join(work, "store"), os.path.join(work, "serve.log")
+    # The first server creates the store and writes alone; then two more write at once, as two
+    # Claude windows would (LMDB serialises their commits; a flush by either covers both).
+    first = Server(args.colony, store, shim, log)
+    run_workload(first, ["pl/a/x", "pl/a/y", "pl/b/x"], args.calls // 3, burst=6)
+    servers = [Server(args.colony, store, shim, log) for _ in range(2)]
+    threads = [threading.Thread(target=run_workload, args=(s, [f"pl/{n}/x", f"pl/{n}/y", "pl/c/z"], args.calls // 3, 6))
+               for n, s in zip("cd", servers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    acknowledged = 0
+    for server in [first] + servers:
+        check(server.proc.returncode == 0, f"a server exited {server.proc.returncode}")
+        check(len(server.acked) == args.calls // 3 and not server.errors,
+              f"{len(server.acked)} of {args.calls // 3} calls acknowledged; errors {server.errors[:2]}")
+        acknowledged += len(server.acked)
+    records = read_records(log)
+    kinds = {k: sum(1 for r in records if r[0] == k) for k in "WBSA"}
+    check(kinds["W"] > 0 and kinds["S"] > 0, f"the shim recorded no writes or flushes of data.mdb: {kinds}")
+    check(kinds["A"] == acknowledged, f"{kinds['A']} acknowledgements in the log for {acknowledged} calls")
+    check(len({r[1] for r in records if r[0] == "W"}) >= 2, "the writes of fewer than two server processes were recorded")
+
+    # Crash points: just after acknowledgements (the strictest: that event must be there),
+    # then random ones from the first acknowledgement on, the last record included. (Before
+    # it, a power cut may leave a store that was never completely created: not a store.)
+    acks = [i + 1 for i, r in enumerate(records) if r[0] == "A"]
+    check(bool(acks), "no acknowledgement recorded")
+    points = sorted(set(rng.sample(acks, min(len(acks), args.points // 2))
+                        + [rng.randrange(acks[0], len(records) + 1) for _ in range(args.points - args.points // 2)]
+                        + [len(records)]))
+    checked = check_points(args.colony, work, records, points, rng, "serve")
+    print(f"test_power_loss: serve: {acknowledged} acknowledged calls from three servers, {len(records)} records "
+          f"({kinds['W']} writes, {kinds['S']} flushes), {checked} crash states checked")
+    return store
+
+
+def offline_scenario(args, work: str, shim: str, rng: random.Random, source: str) -> None:
+    """`colony import` of the first store's export in batches, then a chunked `colony rebuild`."""
+    ndjson = os.path.join(work, "events.ndjson")
+    r = subprocess.run([args.colony, "export", "--store", source, "--quiet", "--output", ndjson], capture_output=True, timeout=120)
+    check(r.returncode == 0, f"export of the served store: {r.returncode} {r.stderr[-300:]!r}")
+    exported = [json.loads(line) for line in open(ndjson) if line.strip()]
+    store, log = os.path.join(work, "offline"), os.path.join(work, "offline.log")
+    env = dict(os.environ, LD_PRELOAD=shim, POWERLOSS_LOG=log, POWERLOSS_MATCH=os.path.join(store, "data.mdb"))
+    r = subprocess.run([args.colony, "import", "--store", store, "--batch-lines", "7", ndjson], env=env, capture_output=True, timeout=120)
+    check(r.returncode == 0, f"import: {r.returncode} {r.stderr[-300:]!r}")
+    # The import's exit is its acknowledgement of every event.
+    with open(log, "ab") as f:
+        for e in exported:
+            data = e["id"].encode()
+            f.write(HEADER.pack(ord("A"), 0, e["position"], 0, len(data)) + data)
+    r = subprocess.run([args.colony, "rebuild", "--store", store, "--chunk-events", "16"], env=env, capture_output=True, timeout=120)
+    check(r.returncode == 0, f"rebuild: {r.returncode} {r.stderr[-300:]!r}")
+    records = read_records(log)
+    # From the moment the first commit's meta page is on the disk (the store exists from then
+    # on): during the import the store must hold a prefix of the file's batches; after it, all
+    # of it, through every chunk of the rebuild and its swap.
+    first = durable_store_from(records)
+    points = sorted(set(rng.randrange(first, len(records) + 1) for _ in range(args.points // 2)) | {len(records)})
+    checked = check_points(args.colony, work, records, points, rng, "import and rebuild", [e["id"] for e in exported])
+    print(f"test_power_loss: import and rebuild: {len(exported)} events, {len(records)} records, {checked} crash states checked")
 
 
 def main() -> None:
@@ -195,56 +299,16 @@ def main() -> None:
     p.add_argument("--colony", required=True)
     p.add_argument("--calls", type=int, default=60, help="log_event/log_insight calls, a third per server (default 60)")
     p.add_argument("--points", type=int, default=int(os.environ.get("COLONY_POWER_LOSS_POINTS", "40")),
-                   help="crash points checked (default 40, or COLONY_POWER_LOSS_POINTS)")
+                   help="crash points checked in the servers' writes (default 40, or COLONY_POWER_LOSS_POINTS); half as many in the import and rebuild")
     p.add_argument("--seed", type=int, default=int(time.time()))
     args = p.parse_args()
     rng = random.Random(args.seed)
+    print(f"test_power_loss: seed {args.seed} (--seed repeats this run)")
     with tempfile.TemporaryDirectory() as work:
         shim = build_shim(work)
-        store, log = os.path.join(work, "store"), os.path.join(work, "writes.log")
-        # The first server creates the store and writes alone; then two more write at once, as two
-        # Claude windows would (LMDB serialises their commits; a flush by either covers both).
-        first = Server(args.colony, store, shim, log)
-        run_workload(first, ["pl/a/x", "pl/a/y", "pl/b/x"], args.calls // 3, burst=6)
-        servers = [Server(args.colony, store, shim, log) for _ in range(2)]
-        threads = [threading.Thread(target=run_workload, args=(s, [f"pl/{n}/x", f"pl/{n}/y", "pl/c/z"], args.calls // 3, 6))
-                   for n, s in zip("cd", servers)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
-        acknowledged = 0
-        for server in [first] + servers:
-            check(server.proc.returncode == 0, f"a server exited {server.proc.returncode}")
-            check(len(server.acked) == args.calls // 3 and not server.errors,
-                  f"{len(server.acked)} of {args.calls // 3} calls acknowledged; errors {server.errors[:2]}")
-            acknowledged += len(server.acked)
-        records = read_records(log)
-        kinds = {k: sum(1 for r in records if r[0] == k) for k in "WBSA"}
-        check(kinds["W"] > 0 and kinds["S"] > 0, f"the shim recorded no writes or flushes of data.mdb: {kinds}")
-        check(kinds["A"] == acknowledged, f"{kinds['A']} acknowledgements in the log for {acknowledged} calls")
-        check(len({r[1] for r in records if r[0] == "W"}) >= 2, "the writes of fewer than two server processes were recorded")
-
-        # Crash points: just after acknowledgements (the strictest: that event must be there),
-        # then random ones from the first acknowledgement on, the last record included. (Before
-        # it, a power cut may leave a store that was never completely created: not a store.)
-        acks = [i + 1 for i, r in enumerate(records) if r[0] == "A"]
-        check(bool(acks), "no acknowledgement recorded")
-        points = sorted(set(rng.sample(acks, min(len(acks), args.points // 2))
-                            + [rng.randrange(acks[0], len(records) + 1) for _ in range(args.points - args.points // 2)]
-                            + [len(records)]))
-        checked = 0
-        for crash in points:
-            acked = {r[4].decode(): r[2] for r in records[:crash] if r[0] == "A"}
-            for keep in (0.0, 0.5, 1.0) if crash == len(records) or crash in acks[-3:] else (0.0, 0.5):
-                check_state(args.colony, work, disk_at(records, crash, keep, rng), acked,
-                            f"crash before record {crash} of {len(records)} ({len(acked)} acknowledged, "
-                            f"{int(keep * 100)}% of unflushed writes kept, seed {args.seed})")
-                checked += 1
-            if len(FAILURES) > 5:
-                break
-        print(f"test_power_loss: {acknowledged} acknowledged calls from three servers, {len(records)} records "
-              f"({kinds['W']} writes, {kinds['S']} flushes), {checked} crash states checked (seed {args.seed})")
+        store = serve_scenario(args, work, shim, rng)
+        if not FAILURES:
+            offline_scenario(args, work, shim, rng, store)
     if FAILURES:
         print(f"test_power_loss: {len(FAILURES)} failure(s)")
         sys.exit(1)
