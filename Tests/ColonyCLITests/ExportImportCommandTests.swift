@@ -132,6 +132,21 @@ final class BadInvocationTests: CLITestCase {
         }
     }
 
+    func test_readOnlyCommandsOnAStoreWhoseCreationNeverCompletedSaySoAndTheFirstWriteCreatesIt() throws {
+        // A power cut while a store is being made can leave data.mdb empty (Tests/e2e/test_power_loss.py).
+        try FileManager.default.createDirectory(atPath: path("cut"), withIntermediateDirectories: true)
+        XCTAssertTrue(FileManager.default.createFile(atPath: path("cut") + "/data.mdb", contents: Data()))
+        for command in [["export"], ["verify"], ["stats"], ["context", "acme"]] {
+            let run = try colony(command + ["--store", path("cut")])
+            XCTAssertEqual(run.status, 4, "\(command): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("data.mdb is empty: the store was never completely created"), "\(command): \(run.stderr)")
+        }
+        XCTAssertEqual(try colony(["log", "--store", path("cut"), "acme", "first"]).status, 0)
+        let export = try colony(["export", "--store", path("cut"), "--quiet"])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertTrue(export.output.contains(#""position":1"#), export.output)
+    }
+
     func test_readOnlyCommandsOnADirectoryWithoutAStoreLeaveItAsItWas() throws {
         try FileManager.default.createDirectory(atPath: path("empty"), withIntermediateDirectories: true)
         for command in [["export"], ["verify"], ["backup", path("dest")], ["replay"], ["stats"], ["context", "acme"]] {
