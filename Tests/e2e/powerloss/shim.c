@@ -85,109 +85,78 @@ static void track(int fd, const char *path, int flags) {
 
 static int is_tracked(int fd) { return fd >= 0 && fd < MAX_FDS && tracked[fd]; }
 
+// Every entry point below has a twin for large files (open64, pwrite64, ...): glibc exports
+// both, and a program built with _FILE_OFFSET_BITS=64 (as LMDB is) calls the second.
 #define OPEN_MODE(flags, mode) \
     mode_t mode = 0; \
     if ((flags) & (O_CREAT | O_TMPFILE)) { va_list ap; va_start(ap, flags); mode = va_arg(ap, mode_t); va_end(ap); }
 
-int open(const char *path, int flags, ...) {
-    OPEN_MODE(flags, mode)
-    int (*o)(const char *, int, ...) = real("open");
-    int fd = o(path, flags, mode);
-    track(fd, path, flags);
-    return fd;
-}
-int open64(const char *path, int flags, ...) {
-    OPEN_MODE(flags, mode)
-    int (*o)(const char *, int, ...) = real("open64");
-    int fd = o(path, flags, mode);
-    track(fd, path, flags);
-    return fd;
-}
-int openat(int dir, const char *path, int flags, ...) {
-    OPEN_MODE(flags, mode)
-    int (*o)(int, const char *, int, ...) = real("openat");
-    int fd = o(dir, path, flags, mode);
-    track(fd, path, flags);
-    return fd;
-}
-int openat64(int dir, const char *path, int flags, ...) {
-    OPEN_MODE(flags, mode)
-    int (*o)(int, const char *, int, ...) = real("openat64");
-    int fd = o(dir, path, flags, mode);
-    track(fd, path, flags);
-    return fd;
-}
+static int opened(int fd, const char *path, int flags) { track(fd, path, flags); return fd; }
+
+#define OPEN(name) \
+    int name(const char *path, int flags, ...) { \
+        OPEN_MODE(flags, mode) \
+        int (*o)(const char *, int, ...) = real(#name); \
+        return opened(o(path, flags, mode), path, flags); \
+    }
+#define OPENAT(name) \
+    int name(int dir, const char *path, int flags, ...) { \
+        OPEN_MODE(flags, mode) \
+        int (*o)(int, const char *, int, ...) = real(#name); \
+        return opened(o(dir, path, flags, mode), path, flags); \
+    }
+OPEN(open)
+OPEN(open64)
+OPENAT(openat)
+OPENAT(openat64)
+
 int close(int fd) {
     if (fd >= 0 && fd < MAX_FDS) tracked[fd] = 0;
     int (*c)(int) = real("close");
     return c(fd);
 }
 
+// Records a write to a tracked descriptor that returned `n`, keeping errno for the caller.
 static ssize_t wrote(int fd, ssize_t n, off_t offset, const struct iovec *iov, int iovcnt) {
-    if (n > 0) record('W', (uint64_t)offset, tracked[fd] == 2, iov, iovcnt, (size_t)n);
+    if (n > 0 && is_tracked(fd)) {
+        int saved = errno;
+        record('W', (uint64_t)offset, tracked[fd] == 2, iov, iovcnt, (size_t)n);
+        errno = saved;
+    }
     return n;
 }
 
-ssize_t pwrite(int fd, const void *data, size_t count, off_t offset) {
-    ssize_t (*p)(int, const void *, size_t, off_t) = real("pwrite");
-    ssize_t n = p(fd, data, count, offset);
-    if (!is_tracked(fd)) return n;
-    int saved = errno;
-    struct iovec v = { (void *)data, count };
-    wrote(fd, n, offset, &v, 1);
-    errno = saved;
-    return n;
-}
-ssize_t pwrite64(int fd, const void *data, size_t count, off_t offset) {
-    ssize_t (*p)(int, const void *, size_t, off_t) = real("pwrite64");
-    ssize_t n = p(fd, data, count, offset);
-    if (!is_tracked(fd)) return n;
-    int saved = errno;
-    struct iovec v = { (void *)data, count };
-    wrote(fd, n, offset, &v, 1);
-    errno = saved;
-    return n;
-}
-ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset) {
-    ssize_t (*p)(int, const struct iovec *, int, off_t) = real("pwritev");
-    ssize_t n = p(fd, iov, iovcnt, offset);
-    if (!is_tracked(fd)) return n;
-    int saved = errno;
-    wrote(fd, n, offset, iov, iovcnt);
-    errno = saved;
-    return n;
-}
-ssize_t pwritev64(int fd, const struct iovec *iov, int iovcnt, off_t offset) {
-    ssize_t (*p)(int, const struct iovec *, int, off_t) = real("pwritev64");
-    ssize_t n = p(fd, iov, iovcnt, offset);
-    if (!is_tracked(fd)) return n;
-    int saved = errno;
-    wrote(fd, n, offset, iov, iovcnt);
-    errno = saved;
-    return n;
+#define PWRITE(name) \
+    ssize_t name(int fd, const void *data, size_t count, off_t offset) { \
+        ssize_t (*p)(int, const void *, size_t, off_t) = real(#name); \
+        struct iovec v = { (void *)data, count }; \
+        return wrote(fd, p(fd, data, count, offset), offset, &v, 1); \
+    }
+#define PWRITEV(name) \
+    ssize_t name(int fd, const struct iovec *iov, int iovcnt, off_t offset) { \
+        ssize_t (*p)(int, const struct iovec *, int, off_t) = real(#name); \
+        return wrote(fd, p(fd, iov, iovcnt, offset), offset, iov, iovcnt); \
+    }
+PWRITE(pwrite)
+PWRITE(pwrite64)
+PWRITEV(pwritev)
+PWRITEV(pwritev64)
+
+// write and writev go to the descriptor's current offset.
+static off_t offset_of(int fd) {
+    off_t (*l)(int, off_t, int) = real("lseek");
+    return is_tracked(fd) ? l(fd, 0, SEEK_CUR) : 0;
 }
 ssize_t write(int fd, const void *data, size_t count) {
     ssize_t (*w)(int, const void *, size_t) = real("write");
-    if (!is_tracked(fd)) return w(fd, data, count);
-    off_t (*l)(int, off_t, int) = real("lseek");
-    off_t offset = l(fd, 0, SEEK_CUR);
-    ssize_t n = w(fd, data, count);
-    int saved = errno;
+    off_t offset = offset_of(fd);
     struct iovec v = { (void *)data, count };
-    wrote(fd, n, offset, &v, 1);
-    errno = saved;
-    return n;
+    return wrote(fd, w(fd, data, count), offset, &v, 1);
 }
 ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
     ssize_t (*w)(int, const struct iovec *, int) = real("writev");
-    if (!is_tracked(fd)) return w(fd, iov, iovcnt);
-    off_t (*l)(int, off_t, int) = real("lseek");
-    off_t offset = l(fd, 0, SEEK_CUR);
-    ssize_t n = w(fd, iov, iovcnt);
-    int saved = errno;
-    wrote(fd, n, offset, iov, iovcnt);
-    errno = saved;
-    return n;
+    off_t offset = offset_of(fd);
+    return wrote(fd, w(fd, iov, iovcnt), offset, iov, iovcnt);
 }
 
 static int flushed(int fd, int (*f)(int)) {
@@ -203,29 +172,21 @@ static int flushed(int fd, int (*f)(int)) {
 int fdatasync(int fd) { return flushed(fd, (int (*)(int))real("fdatasync")); }
 int fsync(int fd) { return flushed(fd, (int (*)(int))real("fsync")); }
 
-int ftruncate(int fd, off_t length) {
-    int (*t)(int, off_t) = real("ftruncate");
-    int r = t(fd, length);
-    if (r == 0 && is_tracked(fd)) { int saved = errno; record('T', (uint64_t)length, 0, NULL, 0, 0); errno = saved; }
-    return r;
-}
-int ftruncate64(int fd, off_t length) {
-    int (*t)(int, off_t) = real("ftruncate64");
-    int r = t(fd, length);
-    if (r == 0 && is_tracked(fd)) { int saved = errno; record('T', (uint64_t)length, 0, NULL, 0, 0); errno = saved; }
-    return r;
-}
+#define FTRUNCATE(name) \
+    int name(int fd, off_t length) { \
+        int (*t)(int, off_t) = real(#name); \
+        int r = t(fd, length); \
+        if (r == 0 && is_tracked(fd)) { int saved = errno; record('T', (uint64_t)length, 0, NULL, 0, 0); errno = saved; } \
+        return r; \
+    }
+FTRUNCATE(ftruncate)
+FTRUNCATE(ftruncate64)
 
 // The _FORTIFY_SOURCE entry points of open without a mode.
-int __open_2(const char *path, int flags) {
-    int (*o)(const char *, int) = real("__open_2");
-    int fd = o(path, flags);
-    track(fd, path, flags);
-    return fd;
-}
-int __open64_2(const char *path, int flags) {
-    int (*o)(const char *, int) = real("__open64_2");
-    int fd = o(path, flags);
-    track(fd, path, flags);
-    return fd;
-}
+#define OPEN2(name) \
+    int name(const char *path, int flags) { \
+        int (*o)(const char *, int) = real(#name); \
+        return opened(o(path, flags), path, flags); \
+    }
+OPEN2(__open_2)
+OPEN2(__open64_2)
