@@ -109,7 +109,8 @@ public final class ColonyStore: Sendable {
         var info = stat()
         if stat(path + "/data.mdb", &info) == 0 && info.st_size == 0 {
             throw StoreError.notAStore(path: path, reason: """
-                data.mdb is empty: the store was never completely created (a crash or power cut while                 it was being made); the first write to it (colony log, colony serve) creates it
+                data.mdb is empty: the store was never completely created (a crash or power cut while \
+                it was being made); the first write to it (colony log, colony serve) creates it
                 """)
         }
     }
