@@ -102,12 +102,12 @@ public final class ColonyStore: Sendable {
             throw StoreError.notAStore(path: path, reason: "no such directory")
         }
         guard isDirectory.boolValue else { throw StoreError.notAStore(path: path, reason: "not a directory") }
-        guard FileManager.default.fileExists(atPath: path + "/data.mdb") else {
+        var info = stat()
+        guard stat(path + "/data.mdb", &info) == 0 else {
             throw StoreError.notAStore(path: path, reason: "the directory has no data.mdb")
         }
         // LMDB reports an empty data.mdb opened read-only as EBADF ("Bad file descriptor").
-        var info = stat()
-        if stat(path + "/data.mdb", &info) == 0 && info.st_size == 0 {
+        if info.st_size == 0 {
             throw StoreError.notAStore(path: path, reason: """
                 data.mdb is empty: the store was never completely created (a crash or power cut while \
                 it was being made); the first write to it (colony log, colony serve) creates it
