@@ -51,6 +51,12 @@ def check(condition: bool, message: str) -> None:
         print("FAIL:", message, flush=True)
 
 
+def ack_record(event_id: str, position: int) -> bytes:
+    """The log record 'A': the test was told `event_id` is stored at `position`."""
+    data = event_id.encode()
+    return HEADER.pack(ord("A"), 0, position, 0, len(data)) + data
+
+
 def build_shim(directory: str) -> str:
     out = os.path.join(directory, "shim.so")
     source = os.path.join(HERE, "powerloss", "shim.c")
@@ -93,9 +99,8 @@ class Server:
                 if result and result.get("isError") is False:
                     position = result["structuredContent"]["position"]
                     self.acked[event_id] = position
-                    data = event_id.encode()
                     # One write on an O_APPEND descriptor: after every record of the commit it acknowledges.
-                    os.write(self.log_fd, HEADER.pack(ord("A"), 0, position, 0, len(data)) + data)
+                    os.write(self.log_fd, ack_record(event_id, position))
                 else:
                     self.errors.append(json.dumps(message)[:300])
                 self.answered.notify_all()
@@ -280,8 +285,7 @@ def offline_scenario(args, work: str, shim: str, rng: random.Random, source: str
     # The import's exit is its acknowledgement of every event.
     with open(log, "ab") as f:
         for e in exported:
-            data = e["id"].encode()
-            f.write(HEADER.pack(ord("A"), 0, e["position"], 0, len(data)) + data)
+            f.write(ack_record(e["id"], e["position"]))
     r = subprocess.run([args.colony, "rebuild", "--store", store, "--chunk-events", "16"], env=env, capture_output=True, timeout=120)
     check(r.returncode == 0, f"rebuild: {r.returncode} {r.stderr[-300:]!r}")
     records = read_records(log)
