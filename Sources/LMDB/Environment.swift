@@ -64,10 +64,13 @@ public final class Environment: @unchecked Sendable {
     public init(path: String, options: Options = Options()) throws {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
+        // Directories this open makes, outermost first: their names are flushed below.
+        var madeDirectories: [String] = []
         if !fm.fileExists(atPath: path, isDirectory: &isDirectory) {
             if options.readOnly {
                 throw LMDBError(code: ENOENT, operation: "open \(path)", message: "no such store directory")
             }
+            madeDirectories = DirectoryEntries.missing(path)
             do {
                 try fm.createDirectory(atPath: path, withIntermediateDirectories: true,
                                        attributes: [.posixPermissions: Int(options.directoryMode)])
@@ -95,7 +98,14 @@ public final class Environment: @unchecked Sendable {
                 // write of one of its pages would make the kernel write whole (see `FileTail`).
                 var flags = UInt32(MDB_NOTLS) | UInt32(MDB_NORDAHEAD) | options.durability.environmentFlags
                 if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+                let dataFileIsNew = !options.readOnly && !fm.fileExists(atPath: canonical + "/data.mdb")
                 try check(mdb_env_open(env, canonical, flags, options.fileMode), "open \(canonical)")
+                if dataFileIsNew || !madeDirectories.isEmpty {
+                    // The names of the new files (and directories) reach the disk before any
+                    // commit can be acknowledged: see `DirectoryEntries`.
+                    try DirectoryEntries.flush(canonical)
+                    for directory in madeDirectories { try DirectoryEntries.flush((directory as NSString).deletingLastPathComponent) }
+                }
                 var dead: Int32 = 0
                 try check(mdb_reader_check(env, &dead), "mdb_reader_check")
                 self.staleReadersCleared = Int(dead)

@@ -10,6 +10,18 @@ final class EnvironmentTests: LMDBTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path + "/lock.mdb"))
     }
 
+    /// Opening a store under directories that do not exist yet makes them all, and flushes
+    /// each new name in its parent (`DirectoryEntries`; Tests/e2e/test_power_loss.py checks
+    /// the flushes happen before the first acknowledgement): none of those flushes may fail.
+    func test_openCreatesMissingIntermediateDirectoriesAndAStoreInThemWorks() throws {
+        let nested = path + "/a/b/store"
+        let env = try openEnvironment(at: nested)
+        let db = try env.openDatabase(named: "things", flags: .create)
+        try env.write { txn in try txn.put(db, key: bytes("k"), value: bytes("v")) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: nested + "/data.mdb"))
+        XCTAssertEqual(try env.read { txn in try txn.get(db, key: bytes("k")).map(Array.init) }, bytes("v"))
+    }
+
     /// A store holds what agents wrote: only its owner may read it, whatever the umask.
     func test_openCreatesTheDirectory0700AndItsFiles0600EvenUnderAPermissiveUmask() throws {
         let previous = umask(0)

@@ -19,6 +19,10 @@ and checks, on a copy of that file alone:
 - `colony export` reads it, positions are dense from 1, no event is stored twice, and every
   event acknowledged before the crash point is there at the position it was acknowledged with;
 - `colony verify` finds nothing wrong (records, indexes, views equal to a rebuild).
+Before the first acknowledgement, the names that lead to data.mdb must be on the disk too: the
+shim records the file's creation, each directory made and each flush of a directory, and the
+file and every directory made for the store must each be followed by a flush of the directory
+that holds it.
 Then the same for the offline CLI: `colony import` of that store's export in batches of 7 lines
 (its exit acknowledges every event; before it, the store must hold a prefix of the file), then
 a `colony rebuild` in chunks of 16 events, through its shadow tables and its swap.
@@ -176,6 +180,25 @@ def disk_at(records: list[tuple], crash: int, keep_volatile: float, rng: random.
     return bytes(image)
 
 
+def check_names_flushed(records: list[tuple], data_file: str, label: str) -> None:
+    """Before the first acknowledgement, the names on the way to data.mdb that this run made
+    were on the disk: data.mdb itself (shim record 'N') and each directory made for the store
+    ('M'), each followed by a flush of the directory that holds it ('D'). A file's contents
+    flushed under a name that a power cut loses are lost with it: flushing a file does not
+    flush the directory entry that names it (fsync(2)), and some file systems do not."""
+    data_file = os.path.realpath(data_file)
+    first_ack = next((i for i, r in enumerate(records) if r[0] == "A"), len(records))
+    made = [(i, r[4].decode()) for i, r in enumerate(records[:first_ack])
+            if (r[0] == "N" and r[4].decode() == data_file) or (r[0] == "M" and data_file.startswith(r[4].decode() + "/"))]
+    check(any(os.path.basename(path) == "data.mdb" for _, path in made),
+          f"{label}: the shim recorded no creation of {data_file} before the first acknowledgement")
+    for i, path in made:
+        parent = os.path.dirname(path)
+        check(any(r[0] == "D" and r[4].decode() == parent for r in records[i + 1:first_ack]),
+              f"{label}: {path} was made (record {i}) but {parent} was not flushed before the first "
+              f"acknowledgement (record {first_ack}): a power cut could lose the name, and the store with it")
+
+
 def check_state(colony: str, work: str, image: bytes, acked: dict[str, int], label: str,
                 prefix: list[str] | None = None) -> None:
     """The store a crash left: opens, dense, holds every acknowledged event where it was
@@ -257,6 +280,7 @@ def serve_scenario(args, work: str, shim: str, rng: random.Random) -> str:
     check(kinds["W"] > 0 and kinds["S"] > 0, f"the shim recorded no writes or flushes of data.mdb: {kinds}")
     check(kinds["A"] == acknowledged, f"{kinds['A']} acknowledgements in the log for {acknowledged} calls")
     check(len({r[1] for r in records if r[0] == "W"}) >= 2, "the writes of fewer than two server processes were recorded")
+    check_names_flushed(records, os.path.join(store, "data.mdb"), "serve")
 
     # Crash points: just after acknowledgements (the strictest: that event must be there),
     # then random ones from the first acknowledgement on, the last record included. (Before
@@ -289,6 +313,7 @@ def offline_scenario(args, work: str, shim: str, rng: random.Random, source: str
     r = subprocess.run([args.colony, "rebuild", "--store", store, "--chunk-events", "16"], env=env, capture_output=True, timeout=120)
     check(r.returncode == 0, f"rebuild: {r.returncode} {r.stderr[-300:]!r}")
     records = read_records(log)
+    check_names_flushed(records, os.path.join(store, "data.mdb"), "import")
     # From the moment the first commit's meta page is on the disk (the store exists from then
     # on): during the import the store must hold a prefix of the file's batches; after it, all
     # of it, through every chunk of the rebuild and its swap.

@@ -12,13 +12,18 @@
 //   'B' a flush (fsync, fdatasync) begins: a = flush id
 //   'S' that flush returned 0: a = flush id
 //   'T' ftruncate: a = length
-// Another process may append its own records (the test appends 'A', an acknowledgement).
+//   'N' the recorded file was created by an open (it did not exist before): data = its path
+//   'M' a directory was created (mkdir returned 0): data = its path
+//   'D' an fsync/fdatasync of a directory returned 0: data = the directory's path
+// Paths are absolute, as the kernel resolves them. Another process may append its own
+// records (the test appends 'A', an acknowledgement).
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -91,19 +96,56 @@ static int is_tracked(int fd) { return fd >= 0 && fd < MAX_FDS && tracked[fd]; }
     mode_t mode = 0; \
     if ((flags) & (O_CREAT | O_TMPFILE)) { va_list ap; va_start(ap, flags); mode = va_arg(ap, mode_t); va_end(ap); }
 
-static int opened(int fd, const char *path, int flags) { track(fd, path, flags); return fd; }
+// The absolute path of an open descriptor, as the kernel names it; 0 if unknown.
+static size_t fd_path(int fd, char *out, size_t size) {
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, out, size - 1);
+    if (n <= 0) return 0;
+    out[n] = 0;
+    return (size_t)n;
+}
+
+static void record_path(uint8_t type, const char *path, size_t length) {
+    struct iovec v = { (void *)path, length };
+    record(type, 0, 0, &v, 1, length);
+}
+
+// `existed`: whether the path was there before an O_CREAT open (1 when the open could not create it).
+static int opened(int fd, const char *path, int flags, int existed) {
+    track(fd, path, flags);
+    if (fd >= 0 && !existed && matches(path)) {
+        int saved = errno;
+        char absolute[4096];
+        size_t n = fd_path(fd, absolute, sizeof absolute);
+        if (n) record_path('N', absolute, n);
+        errno = saved;
+    }
+    return fd;
+}
+
+static int exists_at(int dir, const char *path, int flags) {
+    if (!(flags & O_CREAT) || !matches(path)) return 1;
+    struct stat st;
+    int saved = errno;
+    int r = fstatat(dir, path, &st, 0) == 0;
+    errno = saved;
+    return r;
+}
 
 #define OPEN(name) \
     int name(const char *path, int flags, ...) { \
         OPEN_MODE(flags, mode) \
         int (*o)(const char *, int, ...) = real(#name); \
-        return opened(o(path, flags, mode), path, flags); \
+        int existed = exists_at(AT_FDCWD, path, flags); \
+        return opened(o(path, flags, mode), path, flags, existed); \
     }
 #define OPENAT(name) \
     int name(int dir, const char *path, int flags, ...) { \
         OPEN_MODE(flags, mode) \
         int (*o)(int, const char *, int, ...) = real(#name); \
-        return opened(o(dir, path, flags, mode), path, flags); \
+        int existed = exists_at(dir, path, flags); \
+        return opened(o(dir, path, flags, mode), path, flags, existed); \
     }
 OPEN(open)
 OPEN(open64)
@@ -160,7 +202,18 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
 }
 
 static int flushed(int fd, int (*f)(int)) {
-    if (!is_tracked(fd)) return f(fd);
+    if (!is_tracked(fd)) {
+        struct stat st;
+        int r = f(fd);
+        int saved = errno;
+        if (r == 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            char absolute[4096];
+            size_t n = fd_path(fd, absolute, sizeof absolute);
+            if (n) record_path('D', absolute, n);
+        }
+        errno = saved;
+        return r;
+    }
     uint64_t id = __atomic_fetch_add(&next_flush, 1, __ATOMIC_RELAXED) | ((uint64_t)getpid() << 32);
     record('B', id, 0, NULL, 0, 0);
     int r = f(fd);
@@ -186,7 +239,32 @@ FTRUNCATE(ftruncate64)
 #define OPEN2(name) \
     int name(const char *path, int flags) { \
         int (*o)(const char *, int) = real(#name); \
-        return opened(o(path, flags), path, flags); \
+        int existed = exists_at(AT_FDCWD, path, flags); \
+        return opened(o(path, flags), path, flags, existed); \
     }
 OPEN2(__open_2)
 OPEN2(__open64_2)
+
+// Directories made: 'M' with the new directory's absolute path.
+static int made(int r, int dir, const char *path) {
+    if (r != 0) return r;
+    int saved = errno;
+    int fd = openat(dir, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        char absolute[4096];
+        size_t n = fd_path(fd, absolute, sizeof absolute);
+        if (n) record_path('M', absolute, n);
+        int (*c)(int) = real("close");
+        c(fd);
+    }
+    errno = saved;
+    return r;
+}
+int mkdir(const char *path, mode_t mode) {
+    int (*m)(const char *, mode_t) = real("mkdir");
+    return made(m(path, mode), AT_FDCWD, path);
+}
+int mkdirat(int dir, const char *path, mode_t mode) {
+    int (*m)(int, const char *, mode_t) = real("mkdirat");
+    return made(m(dir, path, mode), dir, path);
+}
