@@ -190,13 +190,13 @@ def check_names_flushed(records: list[tuple], data_file: str, label: str) -> Non
     first_ack = next((i for i, r in enumerate(records) if r[0] == "A"), len(records))
     made = [(i, r[4].decode()) for i, r in enumerate(records[:first_ack])
             if (r[0] == "N" and r[4].decode() == data_file) or (r[0] == "M" and data_file.startswith(r[4].decode() + "/"))]
-    check(any(os.path.basename(path) == "data.mdb" for _, path in made),
+    check(any(path == data_file for _, path in made),
           f"{label}: the shim recorded no creation of {data_file} before the first acknowledgement")
     for i, path in made:
         parent = os.path.dirname(path)
         check(any(r[0] == "D" and r[4].decode() == parent for r in records[i + 1:first_ack]),
               f"{label}: {path} was made (record {i}) but {parent} was not flushed before the first "
-              f"acknowledgement (record {first_ack}): a power cut could lose the name, and the store with it")
+              f"acknowledgement (record {first_ack}): a power cut could lose the name, and what it names")
 
 
 def check_state(colony: str, work: str, image: bytes, acked: dict[str, int], label: str,
@@ -299,8 +299,14 @@ def serve_scenario(args, work: str, shim: str, rng: random.Random) -> str:
 def offline_scenario(args, work: str, shim: str, rng: random.Random, source: str) -> None:
     """`colony import` of the first store's export in batches, then a chunked `colony rebuild`."""
     ndjson = os.path.join(work, "events.ndjson")
-    r = subprocess.run([args.colony, "export", "--store", source, "--quiet", "--output", ndjson], capture_output=True, timeout=120)
+    export_log = os.path.join(work, "export.log")
+    r = subprocess.run([args.colony, "export", "--store", source, "--quiet", "--output", ndjson], capture_output=True, timeout=120,
+                       env=dict(os.environ, LD_PRELOAD=shim, POWERLOSS_LOG=export_log, POWERLOSS_MATCH=ndjson))
     check(r.returncode == 0, f"export of the served store: {r.returncode} {r.stderr[-300:]!r}")
+    # The export's exit says the file is on the disk: its name must be too.
+    with open(export_log, "ab") as f:
+        f.write(ack_record("export", 0))
+    check_names_flushed(read_records(export_log), ndjson, "export")
     exported = [json.loads(line) for line in open(ndjson) if line.strip()]
     store, log = os.path.join(work, "offline"), os.path.join(work, "offline.log")
     env = dict(os.environ, LD_PRELOAD=shim, POWERLOSS_LOG=log, POWERLOSS_MATCH=os.path.join(store, "data.mdb"))

@@ -16,25 +16,12 @@ struct TicketTools {
             let ticket = try tickets.start(.export, grant: grant) { id, progress in
                 let head = try store.headPosition()
                 let path = try tickets.outputPath(.export, ticket: id, suffix: ".ndjson")
-                // O_EXCL|O_NOFOLLOW: never write through a symlink planted at the output path.
-                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-                guard fd >= 0 else { throw StoreError.ioFailed(operation: "create", path: path, reason: String(cString: strerror(errno))) }
-                defer { close(fd) }
+                // A new file only (never through a symlink planted at the path), flushed with its name.
                 var lines: UInt64 = 0
-                let summary = try exporter.export(from: store) { chunk in
-                    var offset = 0
-                    while offset < chunk.count {
-                        let w = write(fd, chunk.baseAddress! + offset, chunk.count - offset)
-                        if w < 0 {
-                            if errno == EINTR { continue }
-                            throw StoreError.ioFailed(operation: "write", path: path, reason: String(cString: strerror(errno)))
-                        }
-                        offset += w
-                    }
+                let summary = try exporter.export(from: store, toFile: path) { chunk in
                     for b in chunk where b == 0x0A { lines += 1 }
                     progress("exporting", lines, head)
                 }
-                guard fsync(fd) == 0 else { throw StoreError.ioFailed(operation: "fsync", path: path, reason: String(cString: strerror(errno))) }
                 return .object([("path", .string(path)), ("events", .int(Int64(summary.events))),
                                 ("last_position", .int(Int64(summary.lastPosition))), ("head_position", .int(Int64(summary.headPosition)))])
             }

@@ -82,9 +82,11 @@ public struct NDJSONExporter: Sendable {
     }
 
     /// Writes the events to a new file at `path`, refusing one that exists
-    /// (`StoreError.destinationExists`). The file is flushed to disk before this
-    /// returns, and removed if the export fails.
-    public func export(from store: ColonyStore, toFile path: String) throws -> Summary {
+    /// (`StoreError.destinationExists`). The file, and its name in its directory, are
+    /// flushed to disk before this returns; the file is removed if the export fails.
+    /// `written` sees each chunk once it is in the file (a progress report counts its lines).
+    public func export(from store: ColonyStore, toFile path: String,
+                       written: (UnsafeRawBufferPointer) -> Void = { _ in }) throws -> Summary {
         // O_EXCL already refuses an existing path, a symbolic link included; O_NOFOLLOW says so.
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if fd < 0 {
@@ -92,10 +94,16 @@ public struct NDJSONExporter: Sendable {
             throw StoreError.ioFailed(operation: "create", path: path, reason: String(cString: strerror(errno)))
         }
         do {
-            let summary = try export(from: store, toFileDescriptor: fd, name: path)
+            let summary = try export(from: store) { chunk in
+                try FileOutput.writeAll(chunk, to: fd, name: path)
+                written(chunk)
+            }
             guard fsync(fd) == 0 else {
                 throw StoreError.ioFailed(operation: "fsync", path: path, reason: String(cString: strerror(errno)))
             }
+            // The file's flush does not make its new name durable: its directory's does.
+            let directory = (path as NSString).deletingLastPathComponent
+            try ColonyStore.syncFile(directory.isEmpty ? "." : directory)
             close(fd)
             return summary
         } catch {
