@@ -54,6 +54,7 @@ extension ColonyStore {
         let file = partial.appendingPathComponent("data.mdb").path
         chmod(file, 0o600)  // mdb_env_copy2 creates it 0666 less the umask; a store's files are 0600
         try Self.syncFile(file)
+        try Self.syncFile(partial.path)  // the name data.mdb in it: flushing the file does not flush that
         if rename(partial.path, target.path) != 0 {
             if errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR || errno == EISDIR {
                 throw StoreError.destinationExists(path: target.path)
