@@ -348,6 +348,49 @@ def backup_scenario(args, work: str, shim: str, source: str) -> None:
     print(f"test_power_loss: backup: {len(records)} records, the copy's names checked")
 
 
+def ticket_scenario(args, work: str, shim: str, source: str) -> None:
+    """An MCP `start_export` ticket: once `get_ticket` says it succeeded, the file it names is
+    on the disk, so its name is too, and so are the names of the work directories the server
+    made for it (`work`, `work/exports` in the store's directory)."""
+    log = os.path.join(work, "ticket.log")
+    env = dict(os.environ, LD_PRELOAD=shim, POWERLOSS_LOG=log, POWERLOSS_MATCH=".ndjson")
+    proc = subprocess.Popen([args.colony, "serve", "--store", source, "--log-level", "error"], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def call(rid: int, method: str, params: dict) -> dict:
+        proc.stdin.write((json.dumps({"jsonrpc": "2.0", "id": rid, "method": method, "params": params}) + "\n").encode())
+        proc.stdin.flush()
+        for line in proc.stdout:
+            message = json.loads(line)
+            if message.get("id") == rid:
+                return message
+        raise RuntimeError("the server closed its output")
+
+    call(1, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "power-loss", "version": "1"}})
+    proc.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+    started = call(2, "tools/call", {"name": "start_export", "arguments": {}})["result"]["structuredContent"]
+    ticket, state, rid = started["ticket"], started, 3
+    deadline = time.time() + 60
+    while state.get("state") == "running" and time.time() < deadline:
+        time.sleep(0.05)
+        state = call(rid, "tools/call", {"name": "get_ticket", "arguments": {"ticket": ticket}})["result"]["structuredContent"]
+        rid += 1
+    proc.stdin.close()
+    proc.wait(60)
+    check(state.get("state") == "succeeded", f"ticket: start_export ended {state}")
+    if state.get("state") != "succeeded":
+        return
+    with open(log, "ab") as f:
+        f.write(ack_record("ticket", 0))
+    path = state["result"]["path"]
+    check_names_flushed(read_records(log), path, "ticket")
+    # The work directories the server made on the way, each followed by a flush of its parent.
+    records = read_records(log)
+    made = [r[4].decode() for r in records if r[0] == "M"]
+    check(any(m.endswith("/exports") for m in made), f"ticket: the shim recorded no work directory made: {made}")
+    print(f"test_power_loss: ticket: {len(records)} records, the export's names checked ({len(made)} directories made)")
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--colony", required=True)
@@ -364,6 +407,7 @@ def main() -> None:
         if not FAILURES:
             offline_scenario(args, work, shim, rng, store)
             backup_scenario(args, work, shim, store)
+            ticket_scenario(args, work, shim, store)
     if FAILURES:
         print(f"test_power_loss: {len(FAILURES)} failure(s)")
         sys.exit(1)

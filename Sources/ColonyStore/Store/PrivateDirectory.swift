@@ -15,9 +15,7 @@ public enum PrivateDirectory {
     /// store directory may well be reached through a link the operator made).
     public static func prepare(_ path: String) throws {
         try createParents(of: path)
-        if mkdir(path, 0o700) != 0 && errno != EEXIST {
-            throw StoreError.ioFailed(operation: "create directory", path: path, reason: String(cString: strerror(errno)))
-        }
+        try make(path)
         var info = stat()
         guard lstat(path, &info) == 0 else {
             throw StoreError.ioFailed(operation: "use directory", path: path, reason: String(cString: strerror(errno)))
@@ -39,8 +37,18 @@ public enum PrivateDirectory {
             return
         }
         try createParents(of: parent)
-        if mkdir(parent, 0o700) != 0 && errno != EEXIST {
-            throw StoreError.ioFailed(operation: "create directory", path: parent, reason: String(cString: strerror(errno)))
+        try make(parent)
+    }
+
+    /// `mkdir` (0700), taking one that exists as it is. A directory it makes has its name
+    /// flushed in its parent: what a ticket writes and flushes in it (an export, a backup)
+    /// would otherwise be flushed under a name that a power cut could lose.
+    private static func make(_ path: String) throws {
+        if mkdir(path, 0o700) == 0 {
+            let parent = (path as NSString).deletingLastPathComponent
+            try ColonyStore.syncFile(parent.isEmpty ? "." : parent)
+        } else if errno != EEXIST {
+            throw StoreError.ioFailed(operation: "create directory", path: path, reason: String(cString: strerror(errno)))
         }
     }
 }
