@@ -331,9 +331,9 @@ def offline_scenario(args, work: str, shim: str, rng: random.Random, source: str
 
 def backup_scenario(args, work: str, shim: str, source: str) -> None:
     """`colony backup`: its exit says the copy is on the disk, so the copy's names must be too.
-    The copy is made as data.mdb in a new hidden directory beside DEST, then renamed to DEST;
-    the shim does not see the rename (the code flushes DEST's parent after it), so this checks
-    the names made before it: data.mdb in the hidden directory, and that directory in its parent."""
+    The copy is made as data.mdb in a new hidden directory beside DEST, then renamed to DEST:
+    data.mdb's name in the hidden directory, and the rename in DEST's parent, must both have
+    been flushed before the exit."""
     dest, log = os.path.join(work, "backup"), os.path.join(work, "backup.log")
     r = subprocess.run([args.colony, "backup", "--store", source, "--no-verify", dest], capture_output=True, timeout=120,
                        env=dict(os.environ, LD_PRELOAD=shim, POWERLOSS_LOG=log, POWERLOSS_MATCH="/data.mdb"))
@@ -345,6 +345,14 @@ def backup_scenario(args, work: str, shim: str, source: str) -> None:
     check(len(copies) == 1, f"backup: the shim recorded {len(copies)} copies made (1 expected): {copies}")
     for copy in copies:
         check_names_flushed(records, copy, "backup")
+    # The rename that puts the copy at DEST, then a flush of DEST's parent, before the exit.
+    target = os.path.realpath(dest)
+    renames = [i for i, r in enumerate(records) if r[0] == "R" and r[4].decode() == target]
+    check(len(renames) == 1, f"backup: the shim recorded {len(renames)} renames to {target} (1 expected)")
+    ack = next(i for i, r in enumerate(records) if r[0] == "A")
+    for i in renames:
+        check(any(r[0] == "D" and r[4].decode() == os.path.dirname(target) for r in records[i + 1:ack]),
+              f"backup: the copy was renamed to {target} (record {i}) but {os.path.dirname(target)} was not flushed before the exit")
     print(f"test_power_loss: backup: {len(records)} records, the copy's names checked")
 
 

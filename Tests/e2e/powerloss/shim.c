@@ -15,6 +15,7 @@
 //   'N' the recorded file was created by an open (it did not exist before): data = its path
 //   'M' a directory was created (mkdir returned 0): data = its path
 //   'D' an fsync/fdatasync of a directory returned 0: data = the directory's path
+//   'R' a rename returned 0: data = the new path
 // Paths are absolute, as the kernel resolves them. Another process may append its own
 // records (the test appends 'A', an acknowledgement).
 #define _GNU_SOURCE
@@ -267,4 +268,36 @@ int mkdir(const char *path, mode_t mode) {
 int mkdirat(int dir, const char *path, mode_t mode) {
     int (*m)(int, const char *, mode_t) = real("mkdirat");
     return made(m(dir, path, mode), dir, path);
+}
+
+// Renames: 'R' with the new name's absolute path (its directory resolved, as the kernel names it).
+static int renamed(int r, int dir, const char *path) {
+    if (r != 0) return r;
+    int saved = errno;
+    const char *slash = strrchr(path, '/');
+    char directory[4096], parent[4096], absolute[4096];
+    size_t n = 0;
+    if (!slash) snprintf(directory, sizeof directory, ".");
+    else if (slash == path) snprintf(directory, sizeof directory, "/");
+    else snprintf(directory, sizeof directory, "%.*s", (int)(slash - path), path);
+    int fd = openat(dir, directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        n = fd_path(fd, parent, sizeof parent);
+        int (*c)(int) = real("close");
+        c(fd);
+    }
+    if (n) {
+        int length = snprintf(absolute, sizeof absolute, "%s/%s", strcmp(parent, "/") == 0 ? "" : parent, slash ? slash + 1 : path);
+        if (length > 0 && (size_t)length < sizeof absolute) record_path('R', absolute, (size_t)length);
+    }
+    errno = saved;
+    return r;
+}
+int rename(const char *from, const char *to) {
+    int (*f)(const char *, const char *) = real("rename");
+    return renamed(f(from, to), AT_FDCWD, to);
+}
+int renameat(int fromdir, const char *from, int todir, const char *to) {
+    int (*f)(int, const char *, int, const char *) = real("renameat");
+    return renamed(f(fromdir, from, todir, to), todir, to);
 }
