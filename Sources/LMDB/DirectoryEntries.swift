@@ -12,11 +12,16 @@ import Glibc
 /// store's first durable commit could leave `data.mdb`'s contents on the disk and no name
 /// for them: every acknowledged event gone with the store. So the environment flushes the
 /// store's directory once after LMDB creates `data.mdb` and `lock.mdb` in it, and the parent
-/// of each directory it made, before any write can be acknowledged.
-enum DirectoryEntries {
+/// of each directory it made, before any write can be acknowledged. Colony's other new files
+/// (exports, backups, the server's work directories) have their names flushed through it too.
+///
+/// ```swift
+/// try DirectoryEntries.flush("/backups")   // after creating or renaming something in it
+/// ```
+public enum DirectoryEntries {
     /// `fsync(2)` of the directory at `path`. A file system that cannot flush a directory
     /// (`EINVAL`) is left as it is: it offers nothing more to ask for.
-    static func flush(_ path: String) throws {
+    public static func flush(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno

@@ -102,8 +102,7 @@ public struct NDJSONExporter: Sendable {
                 throw StoreError.ioFailed(operation: "fsync", path: path, reason: String(cString: strerror(errno)))
             }
             // The file's flush does not make its new name durable: its directory's does.
-            let directory = (path as NSString).deletingLastPathComponent
-            try ColonyStore.syncFile(directory.isEmpty ? "." : directory)
+            try ColonyStore.syncDirectory(containing: path)
             close(fd)
             return summary
         } catch {

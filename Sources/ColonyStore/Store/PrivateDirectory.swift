@@ -45,8 +45,7 @@ public enum PrivateDirectory {
     /// would otherwise be flushed under a name that a power cut could lose.
     private static func make(_ path: String) throws {
         if mkdir(path, 0o700) == 0 {
-            let parent = (path as NSString).deletingLastPathComponent
-            try ColonyStore.syncFile(parent.isEmpty ? "." : parent)
+            try ColonyStore.syncDirectory(containing: path)
         } else if errno != EEXIST {
             throw StoreError.ioFailed(operation: "create directory", path: path, reason: String(cString: strerror(errno)))
         }

@@ -54,7 +54,7 @@ extension ColonyStore {
         let file = partial.appendingPathComponent("data.mdb").path
         chmod(file, 0o600)  // mdb_env_copy2 creates it 0666 less the umask; a store's files are 0600
         try Self.syncFile(file)
-        try Self.syncFile(partial.path)  // the name data.mdb in it: flushing the file does not flush that
+        try Self.syncDirectory(partial.path)  // the name data.mdb in it: flushing the file does not flush that
         if rename(partial.path, target.path) != 0 {
             if errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR || errno == EISDIR {
                 throw StoreError.destinationExists(path: target.path)
@@ -62,7 +62,7 @@ extension ColonyStore {
             throw StoreError.ioFailed(operation: "rename to", path: target.path, reason: String(cString: strerror(errno)))
         }
         renamed = true
-        try Self.syncFile(parent.path)
+        try Self.syncDirectory(parent.path)
         var options = StoreOptions()
         options.readOnly = true
         let copy = try ColonyStore.open(at: target.path, options: options)
@@ -86,7 +86,22 @@ extension ColonyStore {
         }
     }
 
-    /// fsync(2) of a file or directory.
+    /// fsync(2) of the directory `path`, so the names made in it (or renamed into it) are on
+    /// the disk: `DirectoryEntries.flush`, which the store's own creation uses, with its error
+    /// as the store's.
+    static func syncDirectory(_ path: String) throws {
+        do { try DirectoryEntries.flush(path) } catch let e as LMDBError {
+            throw StoreError.ioFailed(operation: "fsync directory", path: path, reason: e.message)
+        }
+    }
+
+    /// `syncDirectory` of the directory that holds `path`: a new file's or directory's name.
+    static func syncDirectory(containing path: String) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        try syncDirectory(parent.isEmpty ? "." : parent)
+    }
+
+    /// fsync(2) of a file.
     static func syncFile(_ path: String) throws {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StoreError.ioFailed(operation: "open", path: path, reason: String(cString: strerror(errno))) }
