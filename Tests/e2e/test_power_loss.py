@@ -20,9 +20,10 @@ and checks, on a copy of that file alone:
   event acknowledged before the crash point is there at the position it was acknowledged with;
 - `colony verify` finds nothing wrong (records, indexes, views equal to a rebuild).
 Before the first acknowledgement, the names that lead to data.mdb must be on the disk too: the
-shim records the file's creation, each directory made and each flush of a directory, and the
-file and every directory made for the store must each be followed by a flush of the directory
-that holds it.
+shim records the file's creation, each directory made, each rename and each flush of a
+directory, and the file and every directory made for the store must each be followed by a flush
+of the directory that holds it. The same for what `colony export`, `colony backup` (and its
+rename into place) and an MCP `start_export` ticket report done.
 Then the same for the offline CLI: `colony import` of that store's export in batches of 7 lines
 (its exit acknowledges every event; before it, the store must hold a prefix of the file), then
 a `colony rebuild` in chunks of 16 events, through its shadow tables and its swap.
@@ -180,23 +181,36 @@ def disk_at(records: list[tuple], crash: int, keep_volatile: float, rng: random.
     return bytes(image)
 
 
-def check_names_flushed(records: list[tuple], data_file: str, label: str) -> None:
-    """Before the first acknowledgement, the names on the way to data.mdb that this run made
-    were on the disk: data.mdb itself (shim record 'N') and each directory made for the store
-    ('M'), each followed by a flush of the directory that holds it ('D'). A file's contents
+def flushed_between(records: list[tuple], start: int, end: int, directory: str) -> bool:
+    """Whether a flush of `directory` returned (shim record 'D') between records start and end."""
+    return any(r[0] == "D" and r[4].decode() == directory for r in records[start:end])
+
+
+def check_names_flushed(records: list[tuple], target: str, label: str) -> None:
+    """Before the first acknowledgement, the names on the way to `target` that this run made
+    were on the disk: `target` itself (shim record 'N') and each directory made on the way to
+    it ('M'), each followed by a flush of the directory that holds it ('D'). A file's contents
     flushed under a name that a power cut loses are lost with it: flushing a file does not
     flush the directory entry that names it (fsync(2)), and some file systems do not."""
-    data_file = os.path.realpath(data_file)
+    target = os.path.realpath(target)
     first_ack = next((i for i, r in enumerate(records) if r[0] == "A"), len(records))
     made = [(i, r[4].decode()) for i, r in enumerate(records[:first_ack])
-            if (r[0] == "N" and r[4].decode() == data_file) or (r[0] == "M" and data_file.startswith(r[4].decode() + "/"))]
-    check(any(path == data_file for _, path in made),
-          f"{label}: the shim recorded no creation of {data_file} before the first acknowledgement")
+            if (r[0] == "N" and r[4].decode() == target) or (r[0] == "M" and target.startswith(r[4].decode() + "/"))]
+    check(any(path == target for _, path in made),
+          f"{label}: the shim recorded no creation of {target} before the first acknowledgement")
     for i, path in made:
         parent = os.path.dirname(path)
-        check(any(r[0] == "D" and r[4].decode() == parent for r in records[i + 1:first_ack]),
+        check(flushed_between(records, i + 1, first_ack, parent),
               f"{label}: {path} was made (record {i}) but {parent} was not flushed before the first "
               f"acknowledgement (record {first_ack}): a power cut could lose the name, and what it names")
+
+
+def acknowledge_exit(log: str, what: str) -> list[tuple]:
+    """Appends the acknowledgement of a whole command (`what` is done, on the disk) to the
+    record log, and returns the log's records."""
+    with open(log, "ab") as f:
+        f.write(ack_record(what, 0))
+    return read_records(log)
 
 
 def check_state(colony: str, work: str, image: bytes, acked: dict[str, int], label: str,
@@ -304,9 +318,7 @@ def offline_scenario(args, work: str, shim: str, rng: random.Random, source: str
                        env=dict(os.environ, LD_PRELOAD=shim, POWERLOSS_LOG=export_log, POWERLOSS_MATCH=ndjson))
     check(r.returncode == 0, f"export of the served store: {r.returncode} {r.stderr[-300:]!r}")
     # The export's exit says the file is on the disk: its name must be too.
-    with open(export_log, "ab") as f:
-        f.write(ack_record("export", 0))
-    check_names_flushed(read_records(export_log), ndjson, "export")
+    check_names_flushed(acknowledge_exit(export_log, "export"), ndjson, "export")
     exported = [json.loads(line) for line in open(ndjson) if line.strip()]
     store, log = os.path.join(work, "offline"), os.path.join(work, "offline.log")
     env = dict(os.environ, LD_PRELOAD=shim, POWERLOSS_LOG=log, POWERLOSS_MATCH=os.path.join(store, "data.mdb"))
@@ -338,9 +350,7 @@ def backup_scenario(args, work: str, shim: str, source: str) -> None:
     r = subprocess.run([args.colony, "backup", "--store", source, "--no-verify", dest], capture_output=True, timeout=120,
                        env=dict(os.environ, LD_PRELOAD=shim, POWERLOSS_LOG=log, POWERLOSS_MATCH="/data.mdb"))
     check(r.returncode == 0, f"backup: {r.returncode} {r.stderr[-300:]!r}")
-    with open(log, "ab") as f:
-        f.write(ack_record("backup", 0))
-    records = read_records(log)
+    records = acknowledge_exit(log, "backup")
     copies = [r[4].decode() for r in records if r[0] == "N" and ".partial-" in r[4].decode()]
     check(len(copies) == 1, f"backup: the shim recorded {len(copies)} copies made (1 expected): {copies}")
     for copy in copies:
@@ -351,7 +361,7 @@ def backup_scenario(args, work: str, shim: str, source: str) -> None:
     check(len(renames) == 1, f"backup: the shim recorded {len(renames)} renames to {target} (1 expected)")
     ack = next(i for i, r in enumerate(records) if r[0] == "A")
     for i in renames:
-        check(any(r[0] == "D" and r[4].decode() == os.path.dirname(target) for r in records[i + 1:ack]),
+        check(flushed_between(records, i + 1, ack, os.path.dirname(target)),
               f"backup: the copy was renamed to {target} (record {i}) but {os.path.dirname(target)} was not flushed before the exit")
     print(f"test_power_loss: backup: {len(records)} records, the copy's names checked")
 
@@ -388,12 +398,9 @@ def ticket_scenario(args, work: str, shim: str, source: str) -> None:
     check(state.get("state") == "succeeded", f"ticket: start_export ended {state}")
     if state.get("state") != "succeeded":
         return
-    with open(log, "ab") as f:
-        f.write(ack_record("ticket", 0))
-    path = state["result"]["path"]
-    check_names_flushed(read_records(log), path, "ticket")
-    # The work directories the server made on the way, each followed by a flush of its parent.
-    records = read_records(log)
+    records = acknowledge_exit(log, "ticket")
+    # The file, and the work directories the server made on the way to it (checked to be there).
+    check_names_flushed(records, state["result"]["path"], "ticket")
     made = [r[4].decode() for r in records if r[0] == "M"]
     check(any(m.endswith("/exports") for m in made), f"ticket: the shim recorded no work directory made: {made}")
     print(f"test_power_loss: ticket: {len(records)} records, the export's names checked ({len(made)} directories made)")

@@ -246,58 +246,40 @@ FTRUNCATE(ftruncate64)
 OPEN2(__open_2)
 OPEN2(__open64_2)
 
-// Directories made: 'M' with the new directory's absolute path.
-static int made(int r, int dir, const char *path) {
-    if (r != 0) return r;
+// A name this process just made (a directory) or renamed something to: `type` with the name's
+// absolute path, as the kernel resolves it (O_PATH opens the name itself, file or directory).
+static void record_name(uint8_t type, int dir, const char *path) {
     int saved = errno;
-    int fd = openat(dir, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = openat(dir, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) {
         char absolute[4096];
         size_t n = fd_path(fd, absolute, sizeof absolute);
-        if (n) record_path('M', absolute, n);
-        int (*c)(int) = real("close");
-        c(fd);
+        if (n) record_path(type, absolute, n);
+        close(fd);
     }
     errno = saved;
-    return r;
 }
 int mkdir(const char *path, mode_t mode) {
     int (*m)(const char *, mode_t) = real("mkdir");
-    return made(m(path, mode), AT_FDCWD, path);
+    int r = m(path, mode);
+    if (r == 0) record_name('M', AT_FDCWD, path);
+    return r;
 }
 int mkdirat(int dir, const char *path, mode_t mode) {
     int (*m)(int, const char *, mode_t) = real("mkdirat");
-    return made(m(dir, path, mode), dir, path);
-}
-
-// Renames: 'R' with the new name's absolute path (its directory resolved, as the kernel names it).
-static int renamed(int r, int dir, const char *path) {
-    if (r != 0) return r;
-    int saved = errno;
-    const char *slash = strrchr(path, '/');
-    char directory[4096], parent[4096], absolute[4096];
-    size_t n = 0;
-    if (!slash) snprintf(directory, sizeof directory, ".");
-    else if (slash == path) snprintf(directory, sizeof directory, "/");
-    else snprintf(directory, sizeof directory, "%.*s", (int)(slash - path), path);
-    int fd = openat(dir, directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        n = fd_path(fd, parent, sizeof parent);
-        int (*c)(int) = real("close");
-        c(fd);
-    }
-    if (n) {
-        int length = snprintf(absolute, sizeof absolute, "%s/%s", strcmp(parent, "/") == 0 ? "" : parent, slash ? slash + 1 : path);
-        if (length > 0 && (size_t)length < sizeof absolute) record_path('R', absolute, (size_t)length);
-    }
-    errno = saved;
+    int r = m(dir, path, mode);
+    if (r == 0) record_name('M', dir, path);
     return r;
 }
 int rename(const char *from, const char *to) {
     int (*f)(const char *, const char *) = real("rename");
-    return renamed(f(from, to), AT_FDCWD, to);
+    int r = f(from, to);
+    if (r == 0) record_name('R', AT_FDCWD, to);
+    return r;
 }
 int renameat(int fromdir, const char *from, int todir, const char *to) {
     int (*f)(int, const char *, int, const char *) = real("renameat");
-    return renamed(f(fromdir, from, todir, to), todir, to);
+    int r = f(fromdir, from, todir, to);
+    if (r == 0) record_name('R', todir, to);
+    return r;
 }
